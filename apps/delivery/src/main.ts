@@ -1,0 +1,4 @@
+import { runHerald } from '@herald/platform';
+import { DeliveryModule } from './delivery.module';
+
+void runHerald('delivery', [DeliveryModule]);

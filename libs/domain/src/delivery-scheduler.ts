@@ -1,0 +1,30 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { Delivery } from '@herald/persistence';
+import { DeliveryJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
+
+/**
+ * Puts a delivery's next attempt in the deliveries queue, delayed until its `nextAttemptAt`.
+ * The job id is the delivery id and attempt number, so scheduling the same attempt twice is harmless:
+ * fan-out, retries and recovery all go through here.
+ */
+@Injectable()
+export class DeliveryScheduler {
+  constructor(@InjectQueue(QueueName.Deliveries) private readonly queue: Queue<DeliveryJob>) {}
+
+  async schedule(deliveries: readonly Pick<Delivery, 'id' | 'attemptCount' | 'nextAttemptAt'>[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    const now = Date.now();
+    await this.queue.addBulk(
+      deliveries.map((delivery) => {
+        const attempt = delivery.attemptCount + 1;
+        return {
+          name: JOB_NAME[QueueName.Deliveries],
+          data: { deliveryId: delivery.id, attempt },
+          opts: { jobId: jobId.delivery(delivery.id, attempt), delay: Math.max(0, (delivery.nextAttemptAt?.getTime() ?? now) - now) },
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ApplicationService } from './application.service';
+import { AttemptService } from './attempt.service';
+import { DeliveryScheduler } from './delivery-scheduler';
+import { DeliveryService } from './delivery.service';
+import { EndpointService } from './endpoint.service';
+import { FanoutService } from './fanout.service';
+import { MessageService } from './message.service';
+import { WebhookClient } from './webhook-client';
+
+const SERVICES = [ApplicationService, AttemptService, DeliveryScheduler, DeliveryService, EndpointService, FanoutService, MessageService, WebhookClient];
+
+/** Every domain service; relies on the global config, persistence and queue modules. */
+@Module({ providers: SERVICES, exports: SERVICES })
+export class DomainModule {}

@@ -1,0 +1,58 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { Repository } from 'typeorm';
+import type { MessageIn } from '@herald/api';
+import { Message } from '@herald/persistence';
+import { FanoutJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
+import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
+import { newId } from './ids';
+
+@Injectable()
+export class MessageService {
+  private readonly logger = new Logger(MessageService.name);
+
+  constructor(
+    @InjectRepository(Message) private readonly messages: Repository<Message>,
+    @InjectQueue(QueueName.Tasks) private readonly tasks: Queue<FanoutJob>,
+  ) {}
+
+  /**
+   * Accepts a message: it is committed to the database (the outbox) before this returns, then its fan-out
+   * task is enqueued. If Redis refuses the task, the message is still accepted: it stays un-fanned-out in
+   * the database, where recovery finds it.
+   */
+  async create(appId: string, input: MessageIn): Promise<Message> {
+    const message = this.messages.create({
+      id: newId.message(),
+      appId,
+      eventType: input.eventType,
+      eventId: input.eventId ?? null,
+      payload: JSON.stringify(input.payload),
+      channels: input.channels ?? null,
+      tags: input.tags ?? null,
+      createdAt: new Date(),
+      fannedOutAt: null,
+    });
+    try {
+      await this.messages.insert(message);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`A message with eventId "${input.eventId}" already exists in this application`);
+      throw error;
+    }
+    try {
+      await this.tasks.add(JOB_NAME[QueueName.Tasks], { messageId: message.id }, { jobId: jobId.fanout(message.id) });
+    } catch (error) {
+      this.logger.warn({ msg: 'fan-out not enqueued; the message waits in the outbox', appId, msgId: message.id, error: (error as Error).message });
+    }
+    return message;
+  }
+
+  /** Finds a message of the application by its id or its eventId. */
+  async get(appId: string, idOrEventId: string): Promise<Message> {
+    const message = await this.messages.findOne({ where: [{ appId, id: idOrEventId }, { appId, eventId: idOrEventId }] });
+    if (!message) throw new NotFoundError('Message');
+    return message;
+  }
+}

@@ -1,0 +1,66 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Agent, request } from 'undici';
+import { HeraldConfig } from '@herald/config';
+
+/** What one POST to an endpoint came back with. `statusCode` is 0 when no response arrived. */
+export interface HttpOutcome {
+  statusCode: number;
+  body: string;
+  retryAfter?: string;
+  durationMs: number;
+}
+
+export const RESPONSE_BODY_LIMIT = 20 * 1024;
+
+/**
+ * Sends webhooks with undici over keep-alive pools (one per origin). Redirects are never followed,
+ * the whole exchange is bounded by the delivery timeout, and at most 20 KB of the response is read.
+ */
+@Injectable()
+export class WebhookClient implements OnModuleDestroy {
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000 });
+
+  constructor(private readonly config: HeraldConfig) {}
+
+  async post(url: string, headers: Record<string, string>, body: string): Promise<HttpOutcome> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const signal = AbortSignal.timeout(this.config.deliveryTimeoutMs);
+    let statusCode = 0;
+    try {
+      const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal });
+      statusCode = response.statusCode;
+      const retryAfter = response.headers['retry-after'];
+      const text = await readCapped(response.body, RESPONSE_BODY_LIMIT);
+      return { statusCode, body: text, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, durationMs: elapsed() };
+    } catch (error) {
+      const reason = signal.aborted ? `timed out after ${this.config.deliveryTimeoutMs} ms` : describe(error);
+      return { statusCode, body: statusCode ? `response body unreadable: ${reason}` : reason, durationMs: elapsed() };
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+function describe(error: unknown): string {
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
+  const message = e.cause?.message ?? e.message ?? String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}

@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/**
+ * TypeORM options for a DATABASE_URL: `sqlite:<file>` (better-sqlite3, WAL) or `postgres://…`.
+ * Migrations run at start; the schema is never synchronised from the entities.
+ */
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: ['error' as const] };
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    const database = path === ':memory:' ? ':memory:' : path;
+    if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database,
+      enableWAL: true,
+      // NORMAL is durable across process crashes in WAL mode; busy_timeout lets split processes share the file.
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('synchronous = NORMAL');
+        db.pragma('busy_timeout = 5000');
+      },
+    };
+  }
+  return { ...common, type: 'postgres', url: databaseUrl, extra: { max: 20 } };
+}
+
+/** A data source for scripts and tests: initialised, migrations applied. */
+export async function openDataSource(databaseUrl: string): Promise<DataSource> {
+  return new DataSource(dataSourceOptions(databaseUrl)).initialize();
+}

@@ -1,0 +1,31 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { JsonColumn, TimestampColumn } from './columns';
+
+/** A signing secret; after a rotation the previous one keeps signing until `expiresAt`. */
+export interface EndpointSecret {
+  key: string;
+  expiresAt: number | null;
+}
+
+@Entity('endpoints')
+@Index('uq_endpoints_app_uid', ['appId', 'uid'], { unique: true })
+export class Endpoint {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) id: string;
+  @Index('ix_endpoints_app')
+  @Column({ name: 'app_id', type: 'varchar', length: 64 }) appId: string;
+  @Column({ type: 'varchar', length: 256, nullable: true }) uid: string | null;
+  @Column({ type: 'text' }) url: string;
+  @Column({ type: 'text', default: '' }) description: string;
+  @Column({ type: 'integer', default: 1 }) version: number;
+  @Column({ type: 'boolean', default: false }) disabled: boolean;
+  @Column({ name: 'disabled_reason', type: 'text', nullable: true }) disabledReason: string | null;
+  @Column({ name: 'rate_limit', type: 'integer', nullable: true }) rateLimit: number | null;
+  @Column({ name: 'throttle_rate', type: 'integer', nullable: true }) throttleRate: number | null;
+  @JsonColumn({ name: 'filter_types', nullable: true }) filterTypes: string[] | null;
+  @JsonColumn({ nullable: true }) channels: string[] | null;
+  @JsonColumn() headers: Record<string, string>;
+  @JsonColumn() metadata: Record<string, string>;
+  @JsonColumn() secrets: EndpointSecret[];
+  @TimestampColumn({ name: 'created_at' }) createdAt: Date;
+  @TimestampColumn({ name: 'updated_at' }) updatedAt: Date;
+}

@@ -1,0 +1,20 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { JsonColumn, TimestampColumn } from './columns';
+
+/** An accepted event: the outbox row. `fannedOutAt` stays null until its deliveries exist. */
+@Entity('messages')
+@Index('uq_messages_app_event_id', ['appId', 'eventId'], { unique: true })
+@Index('ix_messages_app_created', ['appId', 'createdAt'])
+export class Message {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) id: string;
+  @Column({ name: 'app_id', type: 'varchar', length: 64 }) appId: string;
+  @Column({ name: 'event_type', type: 'varchar', length: 256 }) eventType: string;
+  @Column({ name: 'event_id', type: 'varchar', length: 256, nullable: true }) eventId: string | null;
+  /** The JSON body exactly as it is sent and signed. */
+  @Column({ type: 'text' }) payload: string;
+  @JsonColumn({ nullable: true }) channels: string[] | null;
+  @JsonColumn({ nullable: true }) tags: string[] | null;
+  @TimestampColumn({ name: 'created_at' }) createdAt: Date;
+  @Index('ix_messages_fanned_out')
+  @TimestampColumn({ name: 'fanned_out_at', nullable: true }) fannedOutAt: Date | null;
+}

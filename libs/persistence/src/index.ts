@@ -1,0 +1,4 @@
+export * from './data-source';
+export * from './entities';
+export * from './migrations';
+export * from './persistence.module';

@@ -1,0 +1,19 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { HeraldConfig } from '@herald/config';
+import { dataSourceOptions } from './data-source';
+import { ENTITIES } from './entities';
+
+/** The database connection and a repository for every entity (`@InjectRepository(Entity)`). */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(config: HeraldConfig): DynamicModule {
+    const repositories = TypeOrmModule.forFeature(ENTITIES);
+    return {
+      module: PersistenceModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), repositories],
+      exports: [repositories],
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { ConsoleLogger, LogLevel, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError, HeraldConfig, loadConfig } from '@herald/config';
+import { probeRedis } from '@herald/queue';
+import { HeraldModule } from './herald.module';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function createLogger(config: HeraldConfig): ConsoleLogger {
+  const logLevels = LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
+  // One line per entry in text mode too: structured fields stay greppable.
+  return new ConsoleLogger({ logLevels, json: config.logFormat === 'json', colors: config.logFormat === 'text' && process.stdout.isTTY, compact: true, breakLength: Infinity });
+}
+
+/** Builds a Herald process running `apps`, on Fastify, ready to `listen`. */
+export async function createHerald(config: HeraldConfig, apps: Type[]): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.maxPayloadBytes });
+  const app = await NestFactory.create<NestFastifyApplication>(HeraldModule.forRoot(config, apps), adapter, {
+    logger: createLogger(config),
+  });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/**
+ * The entrypoint of every Herald process: validate config, check Redis, boot, listen, say where.
+ * Problems a user can fix (bad config, no Redis) end the process with one clear message, not a stack.
+ */
+export async function runHerald(name: string, apps: Type[]): Promise<void> {
+  let config: HeraldConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const redisError = await probeRedis(config.redisUrl);
+  if (redisError) {
+    console.error(
+      `Herald cannot reach Redis at ${config.redisUrl} (${redisError}). Start one, for example ` +
+        `"redis-server --daemonize yes" or "docker run -d -p 6379:6379 redis:7", or point REDIS_URL at yours.`,
+    );
+    process.exit(1);
+  }
+  const app = await createHerald(config, apps);
+  await app.listen(config.port, config.host);
+  const logger = createLogger(config);
+  const shownHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  logger.log(`Herald ${name} is up: API at http://${shownHost}:${config.port}/api/v1 (database ${redact(config.databaseUrl)})`, 'Herald');
+  if (config.apiTokenGenerated) {
+    logger.log(`Generated an API token (saved in ${config.dataDir}/api-token; shown only this once): ${config.apiToken}`, 'Herald');
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}

@@ -1,0 +1,27 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ConfigModule, HeraldConfig } from '@herald/config';
+import { PersistenceModule } from '@herald/persistence';
+import { QueueModule } from '@herald/queue';
+import { ApiTokenGuard } from './api-token.guard';
+import { HealthController } from './health.controller';
+import { SvixErrorFilter } from './svix-error.filter';
+
+/**
+ * The composition root of every Herald process: shared infrastructure plus the app modules it runs
+ * (ingest, delivery, admin, or all three for the all-in-one process). One definition builds them all.
+ */
+@Module({})
+export class HeraldModule {
+  static forRoot(config: HeraldConfig, apps: Type[]): DynamicModule {
+    return {
+      module: HeraldModule,
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(config), QueueModule.forRoot(config), ...apps],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_FILTER, useClass: SvixErrorFilter },
+      ],
+    };
+  }
+}

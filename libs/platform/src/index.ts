@@ -1,0 +1,7 @@
+export * from './api-errors';
+export * from './api-token.guard';
+export * from './bootstrap';
+export * from './health.controller';
+export * from './herald.module';
+export * from './svix-error.filter';
+export * from './zod.pipe';

@@ -1,0 +1,4 @@
+export * from './queue-worker';
+export * from './queue.module';
+export * from './queues';
+export * from './redis';

@@ -1,0 +1,66 @@
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+import type { HeraldConfig } from '@herald/config';
+
+/**
+ * The whole queue contract: every queue, its job name and data, and how it is produced and consumed.
+ * No queue name is written anywhere else.
+ */
+export enum QueueName {
+  /** Fan-out tasks: one per accepted message. */
+  Tasks = 'tasks',
+  /** One job per delivery attempt. */
+  Deliveries = 'deliveries',
+}
+
+/** Jobs carry row ids only (claim check): payloads and secrets stay in the database. */
+export interface FanoutJob {
+  messageId: string;
+}
+
+export interface DeliveryJob {
+  deliveryId: string;
+  /** 1-based attempt number this job performs. */
+  attempt: number;
+}
+
+export interface JobDataOf {
+  [QueueName.Tasks]: FanoutJob;
+  [QueueName.Deliveries]: DeliveryJob;
+}
+
+export const JOB_NAME: Record<QueueName, string> = {
+  [QueueName.Tasks]: 'fanout',
+  [QueueName.Deliveries]: 'deliver',
+};
+
+/** Job ids derive from row ids, so enqueuing the same work twice is a no-op while the job exists. */
+export const jobId = {
+  fanout: (messageId: string) => messageId,
+  delivery: (deliveryId: string, attempt: number) => `${deliveryId}-${attempt}`,
+};
+
+/**
+ * Retention is bounded. `attempts` covers infrastructure failures only (database or Redis down
+ * mid-job); an HTTP failure is a recorded attempt, scheduled as a new job, not a BullMQ retry.
+ */
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};
+
+export const QUEUE_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
+  [QueueName.Tasks]: DEFAULT_JOB_OPTIONS,
+  [QueueName.Deliveries]: DEFAULT_JOB_OPTIONS,
+};
+
+/** Worker settings per queue, in one table. A lock outlives the HTTP timeout, so an attempt in flight is never handed to a second worker. */
+export function workerSettings(queue: QueueName, config: HeraldConfig): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {
+  switch (queue) {
+    case QueueName.Tasks:
+      return { concurrency: config.fanoutConcurrency, lockDuration: 60_000 };
+    case QueueName.Deliveries:
+      return { concurrency: config.deliveryConcurrency, lockDuration: config.deliveryTimeoutMs + 30_000 };
+  }
+}
