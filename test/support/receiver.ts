@@ -8,8 +8,10 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
-/** How a path answers: a fixed status, or a list of statuses used in turn (the last one repeats). */
-export type Behaviour = number | number[];
+/** One answer: a status, or a status with a body and headers; `hang` never answers at all. */
+export type Reply = number | { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+/** How a path answers: one reply, or a list used in turn (the last one repeats). */
+export type Behaviour = Reply | Reply[];
 
 /** A real HTTP server that records every webhook it gets and answers as told per path. */
 export class Receiver {
@@ -27,8 +29,10 @@ export class Receiver {
         this.hits.set(path, hit + 1);
         this.received.push({ path, headers: flatten(req.headers), body, receivedAt: Date.now() });
         const behaviour = this.behaviours.get(path) ?? 200;
-        const status = Array.isArray(behaviour) ? behaviour[Math.min(hit, behaviour.length - 1)] : behaviour;
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(`answered ${status}`);
+        const reply = Array.isArray(behaviour) ? behaviour[Math.min(hit, behaviour.length - 1)] : behaviour;
+        if (reply === 'hang') return;
+        const { status, body: text = `answered ${status}`, headers = {} } = typeof reply === 'number' ? { status: reply } : reply;
+        res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

@@ -9,7 +9,7 @@ import { MIGRATIONS } from './migrations';
  * Migrations run at start; the schema is never synchronised from the entities.
  */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: ['error' as const] };
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false };
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
     const database = path === ':memory:' ? ':memory:' : path;

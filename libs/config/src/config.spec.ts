@@ -1,0 +1,95 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config';
+import { parseDuration } from './duration';
+
+describe('config', () => {
+  let dataDir: string;
+  beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'herald-config-'))));
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ HERALD_DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      port: 8071,
+      redisUrl: 'redis://127.0.0.1:6379',
+      databaseUrl: 'sqlite:./data/herald.sqlite',
+      allowPrivateTargets: false,
+      retrySchedule: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      deliveryTimeoutMs: 15_000,
+      maxPayloadBytes: 1_048_576,
+    });
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig({
+      HERALD_DATA_DIR: dataDir,
+      HERALD_PORT: '9000',
+      DATABASE_URL: 'postgres://u:p@db:5432/herald',
+      HERALD_API_TOKEN: 'a-token-of-sixteen-chars',
+      HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+      HERALD_RETRY_SCHEDULE: '0s, 1s,250ms,2m',
+      HERALD_DELIVERY_TIMEOUT: '2.5s',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      databaseUrl: 'postgres://u:p@db:5432/herald',
+      apiToken: 'a-token-of-sixteen-chars',
+      apiTokenGenerated: false,
+      allowPrivateTargets: true,
+      retrySchedule: [0, 1_000, 250, 120_000],
+      deliveryTimeoutMs: 2_500,
+    });
+  });
+
+  it('names every bad variable and what it expected', () => {
+    const load = () =>
+      loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PORT: 'eighty', HERALD_DELIVERY_TIMEOUT: '15 seconds', DATABASE_URL: 'mysql://x', HERALD_ALLOW_PRIVATE_TARGETS: 'maybe' });
+    expect(load).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        load();
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain('HERALD_PORT: expected a whole number');
+    expect(message).toContain('HERALD_DELIVERY_TIMEOUT: expected a duration such as 500ms, 15s, 5m, 2h or 5d, got "15 seconds"');
+    expect(message).toContain('DATABASE_URL: expected sqlite:<path>');
+    expect(message).toContain('HERALD_ALLOW_PRIVATE_TARGETS: expected true or false');
+  });
+
+  it('rejects a retry schedule with one bad step', () => {
+    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_RETRY_SCHEDULE: '0s,5s,soon' })).toThrow(/HERALD_RETRY_SCHEDULE: expected a comma-separated list/);
+  });
+
+  it('generates an API token once, saves it privately, and reuses it', () => {
+    const first = loadConfig({ HERALD_DATA_DIR: dataDir });
+    expect(first.apiTokenGenerated).toBe(true);
+    expect(first.apiToken).toMatch(/^hrld_[A-Za-z0-9_-]{32}$/);
+    const file = join(dataDir, 'api-token');
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.apiToken);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = loadConfig({ HERALD_DATA_DIR: dataDir });
+    expect(second).toMatchObject({ apiToken: first.apiToken, apiTokenGenerated: false });
+  });
+
+  it('writes no token file when HERALD_API_TOKEN is set', () => {
+    loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_API_TOKEN: 'given-token-0123456789' });
+    expect(existsSync(join(dataDir, 'api-token'))).toBe(false);
+  });
+
+  it.each([
+    ['0s', 0],
+    ['500ms', 500],
+    ['15s', 15_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+    ['1.5s', 1_500],
+  ])('parses the duration %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['', '5', 's', '-1s', '5 minutes', '1w'])('refuses the duration "%s"', (text) => expect(parseDuration(text)).toBeUndefined());
+});

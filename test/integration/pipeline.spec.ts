@@ -1,0 +1,219 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { DataSource } from 'typeorm';
+import type { Queue } from 'bullmq';
+import { Webhook } from 'standardwebhooks';
+import { ApplicationService, ConflictError, currentSecret, DeliveryService, DomainModule, EndpointService, FanoutService, MessageService, RESPONSE_BODY_LIMIT } from '@herald/domain';
+import { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '@herald/persistence';
+import { jobId, QueueName } from '@herald/queue';
+import { DATABASE_KINDS } from '../support/databases';
+import { startTestHerald, TestHerald } from '../support/herald';
+import { Receiver } from '../support/receiver';
+
+/**
+ * The domain services on real Redis and a real database, with no workers running: each step is called
+ * by hand so the test can look at the rows and the queue in between.
+ */
+describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
+  let herald: TestHerald;
+  let receiver: Receiver;
+  let db: DataSource;
+  let tasks: Queue;
+  let deliveriesQueue: Queue;
+  let applications: ApplicationService;
+  let endpoints: EndpointService;
+  let messages: MessageService;
+  let fanout: FanoutService;
+  let delivery: DeliveryService;
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    herald = await startTestHerald({
+      database,
+      apps: [DomainModule],
+      listen: false,
+      env: { HERALD_RETRY_SCHEDULE: '0s,1m,1h', HERALD_DELIVERY_TIMEOUT: '400ms' },
+    });
+    const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
+    db = get(DataSource);
+    tasks = get(getQueueToken(QueueName.Tasks));
+    deliveriesQueue = get(getQueueToken(QueueName.Deliveries));
+    applications = get(ApplicationService);
+    endpoints = get(EndpointService);
+    messages = get(MessageService);
+    fanout = get(FanoutService);
+    delivery = get(DeliveryService);
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+    await receiver?.stop();
+  });
+
+  async function newApp() {
+    return (await applications.create({ name: 'integration' })).application;
+  }
+
+  async function deliveryFor(messageId: string, endpointId: string) {
+    return db.getRepository(Delivery).findOneByOrFail({ messageId, endpointId });
+  }
+
+  it('round-trips every column type through the migrated schema', async () => {
+    const app = (await applications.create({ name: 'Types', uid: `types-${database}`, metadata: { team: 'ünïcødé' }, rateLimit: 7 })).application;
+    const stored = await applications.get(`types-${database}`);
+    expect(stored).toEqual(app);
+    expect(stored.createdAt).toBeInstanceOf(Date);
+    const endpoint = await endpoints.create(app.id, { url: 'https://example.com/hook', filterTypes: ['a.b'], headers: { 'x-team': 'core' } });
+    expect(await endpoints.get(app.id, endpoint.id)).toEqual(endpoint);
+    expect(endpoint.disabled).toBe(false);
+  });
+
+  it('answers a duplicate uid or eventId with a conflict', async () => {
+    await applications.create({ name: 'One', uid: `dup-${database}` });
+    await expect(applications.create({ name: 'Two', uid: `dup-${database}` })).rejects.toBeInstanceOf(ConflictError);
+    const { application, created } = await applications.create({ name: 'Two', uid: `dup-${database}` }, true);
+    expect(created).toBe(false);
+    expect(application.name).toBe('One');
+
+    await messages.create(application.id, { eventType: 'a', payload: {}, eventId: 'evt-1' });
+    await expect(messages.create(application.id, { eventType: 'a', payload: {}, eventId: 'evt-1' })).rejects.toBeInstanceOf(ConflictError);
+    expect(await db.getRepository(Message).countBy({ appId: application.id })).toBe(1);
+  });
+
+  it('commits the message, then enqueues its fan-out task under the message id', async () => {
+    const app = await newApp();
+    const message = await messages.create(app.id, { eventType: 'order.created', payload: { n: 1 }, channels: ['eu'] });
+    const row = await db.getRepository(Message).findOneByOrFail({ id: message.id });
+    expect(JSON.parse(row.payload)).toEqual({ n: 1 });
+    expect(row.fannedOutAt).toBeNull();
+    const job = await tasks.getJob(jobId.fanout(message.id));
+    expect(job?.data).toEqual({ messageId: message.id });
+  });
+
+  it('fans out to matching endpoints only, once, however often it runs', async () => {
+    const app = await newApp();
+    const all = await endpoints.create(app.id, { url: receiver.on('/all', 200) });
+    await endpoints.create(app.id, { url: receiver.on('/other-type', 200), filterTypes: ['order.paid'] });
+    const onEu = await endpoints.create(app.id, { url: receiver.on('/eu', 200), channels: ['eu'] });
+    await endpoints.create(app.id, { url: receiver.on('/us', 200), channels: ['us'] });
+    await endpoints.create(app.id, { url: receiver.on('/disabled', 200), disabled: true });
+    const message = await messages.create(app.id, { eventType: 'order.created', payload: {}, channels: ['eu'] });
+
+    await fanout.fanOut(message.id);
+    await fanout.fanOut(message.id);
+
+    const rows = await db.getRepository(Delivery).findBy({ messageId: message.id });
+    expect(rows.map((r) => r.endpointId).sort()).toEqual([all.id, onEu.id].sort());
+    expect(rows.every((r) => r.status === DeliveryStatus.Pending && r.attemptCount === 0)).toBe(true);
+    for (const row of rows) expect(await deliveriesQueue.getJob(jobId.delivery(row.id, 1))).toBeDefined();
+    const jobs = await deliveriesQueue.getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.filter((job) => rows.some((r) => r.id === job.data.deliveryId))).toHaveLength(2);
+    expect((await db.getRepository(Message).findOneByOrFail({ id: message.id })).fannedOutAt).toBeInstanceOf(Date);
+  });
+
+  it('sends a verifiable webhook, records the attempt, and does not send it again on a re-run', async () => {
+    const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/once-${database}`, 200), headers: { 'x-tenant': 't1', 'webhook-id': 'spoof' } });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: { hello: 'world' } });
+    await fanout.fanOut(message.id);
+    const row = await deliveryFor(message.id, endpoint.id);
+
+    await delivery.attempt(row.id, 1);
+    await delivery.attempt(row.id, 1);
+
+    const received = receiver.at(`/once-${database}`);
+    expect(received).toHaveLength(1);
+    expect(received[0].headers['x-tenant']).toBe('t1');
+    expect(received[0].headers['webhook-id']).toBe(message.id);
+    expect(new Webhook(currentSecret(endpoint)).verify(received[0].body, received[0].headers)).toEqual({ hello: 'world' });
+    const after = await db.getRepository(Delivery).findOneByOrFail({ id: row.id });
+    expect(after).toMatchObject({ status: DeliveryStatus.Succeeded, attemptCount: 1, nextAttemptAt: null });
+    const attempts = await db.getRepository(MessageAttempt).findBy({ deliveryId: row.id });
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ status: AttemptStatus.Success, responseStatusCode: 200, response: 'answered 200', attemptNumber: 1 });
+  });
+
+  it('schedules the next attempt after a failure, and a re-run of the failed attempt only re-schedules it', async () => {
+    const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/fails-${database}`, 500) });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
+    await fanout.fanOut(message.id);
+    const row = await deliveryFor(message.id, endpoint.id);
+
+    const before = Date.now();
+    await delivery.attempt(row.id, 1);
+    const after = await db.getRepository(Delivery).findOneByOrFail({ id: row.id });
+    expect(after).toMatchObject({ status: DeliveryStatus.Pending, attemptCount: 1 });
+    const wait = after.nextAttemptAt!.getTime() - before;
+    expect(wait).toBeGreaterThanOrEqual(48_000); // 1 min − 20 % jitter
+    expect(wait).toBeLessThanOrEqual(73_000);
+    const next = await deliveriesQueue.getJob(jobId.delivery(row.id, 2));
+    expect(await next?.getState()).toBe('delayed');
+
+    await next!.remove();
+    await delivery.attempt(row.id, 1);
+    expect(receiver.at(`/fails-${database}`)).toHaveLength(1);
+    expect(await deliveriesQueue.getJob(jobId.delivery(row.id, 2))).toBeDefined();
+  });
+
+  it('gives up after the last scheduled attempt', async () => {
+    const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/dead-${database}`, 503) });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
+    await fanout.fanOut(message.id);
+    const row = await deliveryFor(message.id, endpoint.id);
+    for (const attempt of [1, 2, 3]) await delivery.attempt(row.id, attempt);
+    expect(await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).toMatchObject({ status: DeliveryStatus.Failed, attemptCount: 3, nextAttemptAt: null });
+    expect(await deliveriesQueue.getJob(jobId.delivery(row.id, 4))).toBeUndefined();
+  });
+
+  it('honours Retry-After on 429 when it asks for longer than the schedule', async () => {
+    const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/busy-${database}`, { status: 429, headers: { 'retry-after': '7200' } }) });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
+    await fanout.fanOut(message.id);
+    const row = await deliveryFor(message.id, endpoint.id);
+    await delivery.attempt(row.id, 1);
+    const wait = (await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).nextAttemptAt!.getTime() - Date.now();
+    expect(wait).toBeGreaterThan(7_100_000);
+  });
+
+  it('disables the endpoint when it answers 410 Gone', async () => {
+    const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/gone-${database}`, 410) });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
+    await fanout.fanOut(message.id);
+    const row = await deliveryFor(message.id, endpoint.id);
+    await delivery.attempt(row.id, 1);
+    expect(await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).toMatchObject({ status: DeliveryStatus.Failed });
+    expect(await db.getRepository(Endpoint).findOneByOrFail({ id: endpoint.id })).toMatchObject({ disabled: true, disabledReason: 'The endpoint answered 410 Gone' });
+  });
+
+  it('records a timeout as status 0 and keeps at most 20 KB of a response', async () => {
+    const app = await newApp();
+    const slow = await endpoints.create(app.id, { url: receiver.on(`/hang-${database}`, 'hang') });
+    const chatty = await endpoints.create(app.id, { url: receiver.on(`/big-${database}`, { status: 500, body: 'x'.repeat(100_000) }) });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
+    await fanout.fanOut(message.id);
+
+    await delivery.attempt((await deliveryFor(message.id, slow.id)).id, 1);
+    await delivery.attempt((await deliveryFor(message.id, chatty.id)).id, 1);
+
+    const [timedOut] = await db.getRepository(MessageAttempt).findBy({ endpointId: slow.id });
+    expect(timedOut).toMatchObject({ responseStatusCode: 0, response: 'timed out after 400 ms', status: AttemptStatus.Fail });
+    expect(timedOut.responseDurationMs).toBeGreaterThanOrEqual(390);
+    const [big] = await db.getRepository(MessageAttempt).findBy({ endpointId: chatty.id });
+    expect(big.responseStatusCode).toBe(500);
+    expect(big.response).toHaveLength(RESPONSE_BODY_LIMIT);
+  });
+
+  it('records a refused connection as status 0 with the reason', async () => {
+    const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: 'http://127.0.0.1:9/nothing-listens' });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
+    await fanout.fanOut(message.id);
+    await delivery.attempt((await deliveryFor(message.id, endpoint.id)).id, 1);
+    const [attempt] = await db.getRepository(MessageAttempt).findBy({ endpointId: endpoint.id });
+    expect(attempt.responseStatusCode).toBe(0);
+    expect(attempt.response).toContain('ECONNREFUSED');
+  });
+});
