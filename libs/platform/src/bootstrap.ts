@@ -47,8 +47,8 @@ export async function runHerald(name: string, apps: Type[]): Promise<void> {
   const app = await createHerald(config, apps);
   await app.listen(config.port, config.host);
   const logger = createLogger(config);
-  const shownHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  logger.log(`Herald ${name} is up: API at http://${shownHost}:${config.port}/api/v1 (database ${redact(config.databaseUrl)})`, 'Herald');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  logger.log(`Herald ${name} is up: API at ${url}/api/v1 (database ${redact(config.databaseUrl)}, Redis ${redact(config.redisUrl)})`, 'Herald');
   if (config.apiTokenGenerated) {
     logger.log(`Generated an API token (saved in ${config.dataDir}/api-token; shown only this once): ${config.apiToken}`, 'Herald');
   }

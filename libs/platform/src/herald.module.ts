@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Logger, Module, OnApplicationShutdown, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ConfigModule, HeraldConfig } from '@herald/config';
 import { PersistenceModule } from '@herald/persistence';
@@ -12,7 +12,7 @@ import { SvixErrorFilter } from './svix-error.filter';
  * (ingest, delivery, admin, or all three for the all-in-one process). One definition builds them all.
  */
 @Module({})
-export class HeraldModule {
+export class HeraldModule implements OnApplicationShutdown {
   static forRoot(config: HeraldConfig, apps: Type[]): DynamicModule {
     return {
       module: HeraldModule,
@@ -23,5 +23,9 @@ export class HeraldModule {
         { provide: APP_FILTER, useClass: SvixErrorFilter },
       ],
     };
+  }
+
+  onApplicationShutdown(signal?: string): void {
+    new Logger('Herald').log(`Stopped${signal ? ` on ${signal}` : ''}: workers closed, connections released`);
   }
 }

@@ -27,13 +27,15 @@ export async function probeRedis(url: string, timeoutMs = 3_000): Promise<string
     connectTimeout: timeoutMs,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // The 'error' event carries the cause (ECONNREFUSED…); the rejected promise only says the connection closed.
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => (cause ??= error));
   try {
     await client.connect();
     await client.ping();
     return undefined;
   } catch (error) {
-    return (error as Error).message || String(error);
+    return (cause ?? (error as Error)).message || String(error);
   } finally {
     client.disconnect();
   }

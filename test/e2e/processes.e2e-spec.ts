@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Svix } from 'svix';
+import { Webhook } from 'standardwebhooks';
+import { createTestDatabase, TestDatabase } from '../support/databases';
+import { deleteRedisPrefix, REDIS_URL } from '../support/herald';
+import { ENTRYPOINT, freePort, HeraldProcess } from '../support/process';
+import { Receiver } from '../support/receiver';
+import { sleep, waitFor } from '../support/wait';
+
+/** The real entrypoints as separate OS processes: what `npm start` and a split deployment run. */
+describe('Herald processes', () => {
+  const started: HeraldProcess[] = [];
+  const run = (entry: string, env: Record<string, string>, cwd?: string) => {
+    const proc = new HeraldProcess(entry, env, cwd);
+    started.push(proc);
+    return proc;
+  };
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((proc) => proc.stop()));
+  });
+
+  describe('all-in-one (npm start)', () => {
+    let workDir: string;
+    const prefix = `herald-proc-${randomBytes(4).toString('hex')}`;
+    beforeEach(() => (workDir = mkdtempSync(join(tmpdir(), 'herald-start-'))));
+    afterEach(async () => {
+      rmSync(workDir, { recursive: true, force: true });
+      await deleteRedisPrefix(prefix);
+    });
+
+    it('starts with only REDIS_URL and a port: SQLite file, migrations, a generated token printed once', async () => {
+      const port = await freePort();
+      const env = { REDIS_URL, HERALD_PORT: String(port), HERALD_QUEUE_PREFIX: prefix };
+      const herald = await run(ENTRYPOINT.allInOne, env, workDir).ready();
+
+      expect(existsSync(join(workDir, 'data', 'herald.sqlite'))).toBe(true);
+      const token = readFileSync(join(workDir, 'data', 'api-token'), 'utf8').trim();
+      expect(herald.stdout).toContain(`shown only this once): ${token}`);
+      expect(herald.stdout).toContain(`API at http://127.0.0.1:${port}/api/v1`);
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status).toBe(204);
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/app/x`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/app/x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+
+      expect(await herald.stop()).toBe(true); // SIGTERM: a graceful exit within the bound
+      expect(herald.stdout).toContain('Stopped on SIGTERM');
+
+      const again = await run(ENTRYPOINT.allInOne, env, workDir).ready();
+      expect(again.stdout).not.toContain('Generated an API token');
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/app/x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    });
+
+    it('says in one line that Redis is unreachable and how to start one', async () => {
+      const herald = run(ENTRYPOINT.allInOne, { REDIS_URL: 'redis://127.0.0.1:1', HERALD_PORT: String(await freePort()) }, workDir);
+      expect(await herald.exited()).toBe(1);
+      const lines = herald.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^Herald cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)\. Start one, for example "redis-server/);
+    });
+
+    it('refuses a bad setting, naming the variable and what it expected', async () => {
+      const herald = run(ENTRYPOINT.allInOne, { REDIS_URL, HERALD_DELIVERY_TIMEOUT: 'soon', HERALD_PORT: '99999' }, workDir);
+      expect(await herald.exited()).toBe(1);
+      expect(herald.stderr).toContain('HERALD_DELIVERY_TIMEOUT: expected a duration such as 500ms, 15s, 5m, 2h or 5d, got "soon"');
+      expect(herald.stderr).toContain('HERALD_PORT:');
+    });
+  });
+
+  describe('split mode on PostgreSQL: ingest, two delivery replicas, admin', () => {
+    let database: TestDatabase;
+    let receiver: Receiver;
+    const prefix = `herald-split-${randomBytes(4).toString('hex')}`;
+    beforeAll(async () => {
+      database = await createTestDatabase('postgres');
+      receiver = await new Receiver().start();
+    });
+    afterAll(async () => {
+      await receiver.stop();
+      await database.drop();
+      await deleteRedisPrefix(prefix);
+    });
+
+    it('delivers every message exactly once across the processes', async () => {
+      const token = `split-token-${randomBytes(8).toString('hex')}`;
+      const env = (port: number) => ({
+        REDIS_URL,
+        DATABASE_URL: database.url,
+        HERALD_API_TOKEN: token,
+        HERALD_QUEUE_PREFIX: prefix,
+        HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+        HERALD_PORT: String(port),
+      });
+      const migrate = run(ENTRYPOINT.migrate, env(0));
+      expect(await migrate.exited()).toBe(0);
+      expect(migrate.stdout).toContain('Database is up to date');
+
+      const [ingestPort, adminPort] = [await freePort(), await freePort()];
+      await Promise.all([
+        run(ENTRYPOINT.ingest, env(ingestPort)).ready(),
+        run(ENTRYPOINT.admin, env(adminPort)).ready(),
+        run(ENTRYPOINT.delivery, env(await freePort())).ready(),
+        run(ENTRYPOINT.delivery, env(await freePort())).ready(),
+      ]);
+
+      const admin = new Svix(token, { serverUrl: `http://127.0.0.1:${adminPort}` });
+      const ingest = new Svix(token, { serverUrl: `http://127.0.0.1:${ingestPort}` });
+      const app = await admin.application.create({ name: 'Split', uid: 'split' });
+      const endpoint = await admin.endpoint.create(app.id, { url: receiver.on('/split', 200) });
+      const { key } = await admin.endpoint.getSecret(app.id, endpoint.id);
+
+      const ids = new Set<string>();
+      for (let i = 0; i < 60; i++) ids.add((await ingest.message.create('split', { eventType: 'split.test', payload: { i } })).id);
+
+      await waitFor('60 deliveries', () => receiver.at('/split').length >= 60);
+      await sleep(300);
+      const received = receiver.at('/split');
+      expect(received).toHaveLength(60);
+      expect(new Set(received.map((r) => r.headers['webhook-id']))).toEqual(ids);
+      for (const r of received) new Webhook(key).verify(r.body, r.headers);
+    });
+  });
+});
