@@ -58,6 +58,9 @@ const schema = z.object({
 
 type Env = z.output<typeof schema>;
 
+/** The names of every environment variable Herald reads. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 /**
  * Herald's settings, read once at boot. Inject it anywhere with `constructor(private config: HeraldConfig)`:
  * the abstract class doubles as the Nest injection token.
