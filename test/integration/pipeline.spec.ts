@@ -217,3 +217,37 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
     expect(attempt.response).toContain('ECONNREFUSED');
   });
 });
+
+describe('SSRF guard on (the default)', () => {
+  let herald: TestHerald;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    herald = await startTestHerald({ apps: [DomainModule], listen: false, env: { HERALD_ALLOW_PRIVATE_TARGETS: 'false' } });
+  });
+  afterAll(async () => {
+    await herald?.close();
+    await receiver?.stop();
+  });
+
+  it.each([
+    ['an IP literal', (url: string) => url],
+    ['a host name resolving to loopback', (url: string) => url.replace('127.0.0.1', 'localhost')],
+  ])('sends nothing to a loopback receiver addressed by %s', async (_, address) => {
+    const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
+    const app = (await get<ApplicationService>(ApplicationService).create({ name: 'ssrf' })).application;
+    const path = `/private-${Math.random()}`;
+    const endpoint = await get<EndpointService>(EndpointService).create(app.id, { url: address(receiver.on(path, 200)) });
+    const message = await get<MessageService>(MessageService).create(app.id, { eventType: 'ping', payload: {} });
+    await get<FanoutService>(FanoutService).fanOut(message.id);
+    const db = get<DataSource>(DataSource);
+    const row = await db.getRepository(Delivery).findOneByOrFail({ messageId: message.id });
+    await get<DeliveryService>(DeliveryService).attempt(row.id, 1);
+
+    expect(receiver.at(path)).toHaveLength(0);
+    const [attempt] = await db.getRepository(MessageAttempt).findBy({ endpointId: endpoint.id });
+    expect(attempt.responseStatusCode).toBe(0);
+    expect(attempt.response).toMatch(/refused to connect: .*loopback address.*HERALD_ALLOW_PRIVATE_TARGETS=true/);
+  });
+});

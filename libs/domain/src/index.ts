@@ -10,4 +10,5 @@ export * from './fanout.service';
 export * from './ids';
 export * from './message.service';
 export * from './retry-schedule';
+export * from './target-guard';
 export * from './webhook-client';

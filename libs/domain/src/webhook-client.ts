@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import { HeraldConfig } from '@herald/config';
+import { guardedLookup, refusedLiteralHost, RefusedTargetError } from './target-guard';
 
 /** What one POST to an endpoint came back with. `statusCode` is 0 when no response arrived. */
 export interface HttpOutcome {
@@ -15,12 +16,19 @@ export const RESPONSE_BODY_LIMIT = 20 * 1024;
 /**
  * Sends webhooks with undici over keep-alive pools (one per origin). Redirects are never followed,
  * the whole exchange is bounded by the delivery timeout, and at most 20 KB of the response is read.
+ * Unless HERALD_ALLOW_PRIVATE_TARGETS is set, only public addresses are connected to (SSRF guard).
  */
 @Injectable()
 export class WebhookClient implements OnModuleDestroy {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000 });
+  private readonly agent: Agent;
 
-  constructor(private readonly config: HeraldConfig) {}
+  constructor(private readonly config: HeraldConfig) {
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 120_000,
+      connect: config.allowPrivateTargets ? undefined : { lookup: guardedLookup },
+    });
+  }
 
   async post(url: string, headers: Record<string, string>, body: string): Promise<HttpOutcome> {
     const started = performance.now();
@@ -28,6 +36,8 @@ export class WebhookClient implements OnModuleDestroy {
     const signal = AbortSignal.timeout(this.config.deliveryTimeoutMs);
     let statusCode = 0;
     try {
+      const refused = this.config.allowPrivateTargets ? undefined : refusedLiteralHost(new URL(url));
+      if (refused) throw new RefusedTargetError(refused);
       const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal });
       statusCode = response.statusCode;
       const retryAfter = response.headers['retry-after'];
