@@ -46,7 +46,8 @@ export async function runHerald(name: string, apps: Type[]): Promise<void> {
   }
   const app = await createHerald(config, apps);
   await app.listen(config.port, config.host);
-  const logger = createLogger(config);
+  // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).
+  const logger = createLogger({ ...config, logLevel: 'log' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   logger.log(`Herald ${name} is up: API at ${url}/api/v1 (database ${redact(config.databaseUrl)}, Redis ${redact(config.redisUrl)})`, 'Herald');
   if (config.apiTokenGenerated) {
