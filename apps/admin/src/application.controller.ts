@@ -1,12 +1,27 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApplicationCreateQuerySchema, ApplicationIn, ApplicationInSchema, applicationOut } from '@herald/api';
+import {
+  ApplicationCreateQuerySchema,
+  ApplicationIn,
+  ApplicationInSchema,
+  applicationOut,
+  ApplicationPatch,
+  ApplicationPatchSchema,
+  ListQuery,
+  ListQuerySchema,
+  listResponse,
+} from '@herald/api';
 import { ApplicationService } from '@herald/domain';
 import { ZodPipe } from '@herald/platform';
 
 @Controller('api/v1/app')
 export class ApplicationController {
   constructor(private readonly applications: ApplicationService) {}
+
+  @Get()
+  async list(@Query(new ZodPipe(ListQuerySchema, 'query')) query: ListQuery) {
+    return listResponse(await this.applications.list(query), applicationOut);
+  }
 
   /** 201 when created; 200 when `get_if_exists=true` found one with the same uid. */
   @Post()
@@ -20,8 +35,27 @@ export class ApplicationController {
     return applicationOut(application);
   }
 
-  @Get(':appId')
-  async get(@Param('appId') appId: string) {
+  @Get(':app_id')
+  async get(@Param('app_id') appId: string) {
     return applicationOut(await this.applications.get(appId));
+  }
+
+  /** Upsert: 201 when the path id named no application and one was created with it as uid. */
+  @Put(':app_id')
+  async update(@Param('app_id') appId: string, @Body(new ZodPipe(ApplicationInSchema)) input: ApplicationIn, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { application, created } = await this.applications.update(appId, input);
+    reply.status(created ? 201 : 200);
+    return applicationOut(application);
+  }
+
+  @Patch(':app_id')
+  async patch(@Param('app_id') appId: string, @Body(new ZodPipe(ApplicationPatchSchema)) input: ApplicationPatch) {
+    return applicationOut(await this.applications.patch(appId, input));
+  }
+
+  @Delete(':app_id')
+  @HttpCode(204)
+  async delete(@Param('app_id') appId: string): Promise<void> {
+    await this.applications.delete(appId);
   }
 }

@@ -1,37 +1,143 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { EndpointIn, EndpointInSchema, endpointOut } from '@herald/api';
-import { ApplicationService, currentSecret, EndpointService } from '@herald/domain';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  EndpointHeadersIn,
+  EndpointHeadersInSchema,
+  EndpointHeadersPatchIn,
+  EndpointHeadersPatchInSchema,
+  EndpointIn,
+  EndpointInSchema,
+  endpointOut,
+  EndpointPatch,
+  EndpointPatchSchema,
+  EndpointSecretRotateIn,
+  EndpointSecretRotateInSchema,
+  EndpointUpdate,
+  EndpointUpdateSchema,
+  ListQuery,
+  ListQuerySchema,
+  listResponse,
+  StatsQuery,
+  StatsQuerySchema,
+  TimeRangeIn,
+  TimeRangeInSchema,
+} from '@herald/api';
+import { ApplicationService, currentSecret, EndpointService, RedeliveryService, timeSortableId } from '@herald/domain';
 import { ZodPipe } from '@herald/platform';
 
-@Controller('api/v1/app/:appId/endpoint')
+@Controller('api/v1/app/:app_id/endpoint')
 export class EndpointController {
   constructor(
     private readonly applications: ApplicationService,
     private readonly endpoints: EndpointService,
+    private readonly redelivery: RedeliveryService,
   ) {}
 
+  @Get()
+  async list(@Param('app_id') appId: string, @Query(new ZodPipe(ListQuerySchema, 'query')) query: ListQuery) {
+    const application = await this.applications.get(appId);
+    return listResponse(await this.endpoints.list(application.id, query), endpointOut);
+  }
+
   @Post()
-  async create(@Param('appId') appId: string, @Body(new ZodPipe(EndpointInSchema)) input: EndpointIn) {
+  async create(@Param('app_id') appId: string, @Body(new ZodPipe(EndpointInSchema)) input: EndpointIn) {
     const application = await this.applications.get(appId);
     return endpointOut(await this.endpoints.create(application.id, input));
   }
 
-  @Get()
-  async list(@Param('appId') appId: string) {
-    const application = await this.applications.get(appId);
-    const data = (await this.endpoints.list(application.id)).map(endpointOut);
-    return { data, iterator: null, prevIterator: null, done: true };
+  @Get(':endpoint_id')
+  async get(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string) {
+    return endpointOut(await this.endpoint(appId, endpointId));
   }
 
-  @Get(':endpointId')
-  async get(@Param('appId') appId: string, @Param('endpointId') endpointId: string) {
+  /** Upsert: 201 when the path id named no endpoint and one was created with it as uid. */
+  @Put(':endpoint_id')
+  async update(
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body(new ZodPipe(EndpointUpdateSchema)) input: EndpointUpdate,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const application = await this.applications.get(appId);
-    return endpointOut(await this.endpoints.get(application.id, endpointId));
+    const { endpoint, created } = await this.endpoints.update(application.id, endpointId, input);
+    reply.status(created ? 201 : 200);
+    return endpointOut(endpoint);
   }
 
-  @Get(':endpointId/secret')
-  async secret(@Param('appId') appId: string, @Param('endpointId') endpointId: string) {
+  @Patch(':endpoint_id')
+  async patch(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointPatchSchema)) input: EndpointPatch) {
     const application = await this.applications.get(appId);
-    return { key: currentSecret(await this.endpoints.get(application.id, endpointId)) };
+    return endpointOut(await this.endpoints.patch(application.id, endpointId, input));
   }
+
+  @Delete(':endpoint_id')
+  @HttpCode(204)
+  async delete(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<void> {
+    const application = await this.applications.get(appId);
+    await this.endpoints.delete(application.id, endpointId);
+  }
+
+  @Get(':endpoint_id/secret')
+  async secret(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string) {
+    return { key: currentSecret(await this.endpoint(appId, endpointId)) };
+  }
+
+  @Post(':endpoint_id/secret/rotate')
+  @HttpCode(204)
+  async rotateSecret(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointSecretRotateInSchema)) input: EndpointSecretRotateIn): Promise<void> {
+    const application = await this.applications.get(appId);
+    await this.endpoints.rotateSecret(application.id, endpointId, input);
+  }
+
+  @Get(':endpoint_id/headers')
+  async headers(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string) {
+    const application = await this.applications.get(appId);
+    return this.endpoints.headers(application.id, endpointId);
+  }
+
+  @Put(':endpoint_id/headers')
+  @HttpCode(204)
+  async replaceHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointHeadersInSchema)) input: EndpointHeadersIn): Promise<void> {
+    const application = await this.applications.get(appId);
+    await this.endpoints.replaceHeaders(application.id, endpointId, input.headers);
+  }
+
+  @Patch(':endpoint_id/headers')
+  @HttpCode(204)
+  async patchHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointHeadersPatchInSchema)) input: EndpointHeadersPatchIn): Promise<void> {
+    const application = await this.applications.get(appId);
+    await this.endpoints.patchHeaders(application.id, endpointId, input);
+  }
+
+  /** Re-sends the deliveries that failed in the range. Done before answering, so the task is reported finished. */
+  @Post(':endpoint_id/recover')
+  @HttpCode(202)
+  async recover(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(TimeRangeInSchema)) input: TimeRangeIn) {
+    await this.redelivery.recover(await this.endpoint(appId, endpointId), input.since, input.until);
+    return finishedTask('endpoint.recover');
+  }
+
+  /** Sends the messages of the range this endpoint should have had and never got. */
+  @Post(':endpoint_id/replay-missing')
+  @HttpCode(202)
+  async replayMissing(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(TimeRangeInSchema)) input: TimeRangeIn) {
+    await this.redelivery.replayMissing(await this.endpoint(appId, endpointId), input.since, input.until);
+    return finishedTask('endpoint.replay');
+  }
+
+  @Get(':endpoint_id/stats')
+  async stats(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query(new ZodPipe(StatsQuerySchema, 'query')) query: StatsQuery) {
+    const application = await this.applications.get(appId);
+    return this.endpoints.stats(application.id, endpointId, query.since, query.until);
+  }
+
+  private async endpoint(appId: string, endpointId: string) {
+    const application = await this.applications.get(appId);
+    return this.endpoints.get(application.id, endpointId);
+  }
+}
+
+/** Svix's background-task answer; Herald finishes these tasks within the request. */
+function finishedTask(task: 'endpoint.recover' | 'endpoint.replay') {
+  return { id: `qtask_${timeSortableId()}`, status: 'finished', task, updatedAt: new Date().toISOString() };
 }

@@ -1,17 +1,25 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { messageOut } from '@herald/api';
+import { listResponse, MessageListQuery, MessageListQuerySchema, messageOut, WithContentQuerySchema } from '@herald/api';
 import { ApplicationService, MessageService } from '@herald/domain';
+import { ZodPipe } from '@herald/platform';
 
-@Controller('api/v1/app/:appId/msg')
+/** Reading messages; creating them is ingest's (apps/ingest). */
+@Controller('api/v1/app/:app_id/msg')
 export class MessageController {
   constructor(
     private readonly applications: ApplicationService,
     private readonly messages: MessageService,
   ) {}
 
-  @Get(':msgId')
-  async get(@Param('appId') appId: string, @Param('msgId') msgId: string, @Query('with_content') withContent?: string) {
+  @Get()
+  async list(@Param('app_id') appId: string, @Query(new ZodPipe(MessageListQuerySchema, 'query')) query: MessageListQuery) {
     const application = await this.applications.get(appId);
-    return messageOut(await this.messages.get(application.id, msgId), withContent !== 'false');
+    return listResponse(await this.messages.list(application.id, query), (message) => messageOut(message, query.with_content));
+  }
+
+  @Get(':msg_id')
+  async get(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query(new ZodPipe(WithContentQuerySchema, 'query')) query: { with_content: boolean }) {
+    const application = await this.applications.get(appId);
+    return messageOut(await this.messages.get(application.id, msgId), query.with_content);
   }
 }

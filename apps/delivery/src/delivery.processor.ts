@@ -14,6 +14,7 @@ export class DeliveryProcessor extends QueueWorker<QueueName.Deliveries> {
   }
 
   protected process(job: Job<DeliveryJob>): Promise<void> {
-    return this.deliveries.attempt(job.data.deliveryId, job.data.attempt);
+    const { deliveryId, attempt } = job.data;
+    return attempt === 0 ? this.deliveries.resend(deliveryId) : this.deliveries.attempt(deliveryId, attempt);
   }
 }

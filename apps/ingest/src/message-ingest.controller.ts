@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { MessageIn, MessageInSchema, messageOut } from '@herald/api';
+import { MessageIn, MessageInSchema, messageOut, WithContentQuerySchema } from '@herald/api';
 import { ApplicationService, MessageService } from '@herald/domain';
 import { ZodPipe } from '@herald/platform';
 
 /** The hot write path: accept a message, make it durable, hand it to fan-out. */
-@Controller('api/v1/app/:appId/msg')
+@Controller('api/v1/app/:app_id/msg')
 export class MessageIngestController {
   constructor(
     private readonly applications: ApplicationService,
@@ -13,9 +13,13 @@ export class MessageIngestController {
 
   @Post()
   @HttpCode(202)
-  async create(@Param('appId') appId: string, @Body(new ZodPipe(MessageInSchema)) input: MessageIn, @Query('with_content') withContent?: string) {
+  async create(
+    @Param('app_id') appId: string,
+    @Body(new ZodPipe(MessageInSchema)) input: MessageIn,
+    @Query(new ZodPipe(WithContentQuerySchema, 'query')) query: { with_content: boolean },
+  ) {
     const application = await this.applications.get(appId);
     const message = await this.messages.create(application.id, input);
-    return messageOut(message, withContent !== 'false');
+    return messageOut(message, query.with_content);
   }
 }

@@ -1,5 +1,5 @@
-import type { Application, Endpoint, Message, MessageAttempt } from '@herald/persistence';
-import { AttemptStatus } from '@herald/persistence';
+import type { Application, Delivery, Endpoint, EventType, Message, MessageAttempt } from '@herald/persistence';
+import { AttemptStatus, DeliveryStatus } from '@herald/persistence';
 
 /** Response bodies of the Svix v1 API, built from entities. Optional fields are omitted when unset, as Svix does. */
 
@@ -8,6 +8,11 @@ export interface ListResponse<T> {
   iterator: string | null;
   prevIterator: string | null;
   done: boolean;
+}
+
+/** A page of the domain, as Svix's list envelope. */
+export function listResponse<T, O>(page: { items: T[]; iterator: string | null; prevIterator: string | null; done: boolean }, map: (item: T) => O): ListResponse<O> {
+  return { data: page.items.map(map), iterator: page.iterator, prevIterator: page.prevIterator, done: page.done };
 }
 
 const STATUS_TEXT: Record<AttemptStatus, string> = {
@@ -27,6 +32,20 @@ export function applicationOut(app: Application) {
     metadata: app.metadata,
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),
+  };
+}
+
+export function eventTypeOut(eventType: EventType, withContent = true) {
+  return {
+    name: eventType.name,
+    description: eventType.description,
+    archived: eventType.archived,
+    deprecated: eventType.deprecated,
+    schemas: withContent ? (eventType.schemas ?? undefined) : undefined,
+    featureFlag: eventType.featureFlag ?? undefined,
+    groupName: eventType.groupName ?? undefined,
+    createdAt: eventType.createdAt.toISOString(),
+    updatedAt: eventType.updatedAt.toISOString(),
   };
 }
 
@@ -58,6 +77,23 @@ export function messageOut(message: Message, withContent = true) {
     tags: message.tags ?? undefined,
     timestamp: message.createdAt.toISOString(),
   };
+}
+
+/** Svix's per-endpoint message status, from a delivery's state. */
+export function deliveryStatus(delivery: Pick<Delivery, 'status'>): AttemptStatus {
+  return delivery.status === DeliveryStatus.Succeeded ? AttemptStatus.Success : delivery.status === DeliveryStatus.Failed ? AttemptStatus.Fail : AttemptStatus.Pending;
+}
+
+/** A message as attempted to one endpoint (`endpoint/{ep}/msg`). */
+export function endpointMessageOut(message: Message, delivery: Delivery, withContent = true) {
+  const status = deliveryStatus(delivery);
+  return { ...messageOut(message, withContent), status, statusText: STATUS_TEXT[status], nextAttempt: delivery.nextAttemptAt?.toISOString() ?? null };
+}
+
+/** An endpoint as a destination of one message (`msg/{msg}/endpoint`). */
+export function messageEndpointOut(endpoint: Endpoint, delivery: Delivery) {
+  const status = deliveryStatus(delivery);
+  return { ...endpointOut(endpoint), status, statusText: STATUS_TEXT[status], nextAttempt: delivery.nextAttemptAt?.toISOString() ?? null };
 }
 
 export function attemptOut(attempt: MessageAttempt) {

@@ -1,19 +1,25 @@
 import { z } from 'zod';
 
 /**
- * Request bodies of the Svix v1 API, field for field (camelCase JSON), with Svix's limits.
- * Unknown fields are dropped, as Svix does.
+ * Request bodies and queries of the Svix v1 API, field for field (camelCase JSON, snake_case queries),
+ * with Svix's limits. Unknown fields are dropped, as Svix does.
  */
 const ID_PATTERN = /^[a-zA-Z0-9\-_.]+$/;
-const uid = z.string().min(1).max(256).regex(ID_PATTERN, 'must contain only letters, digits, -, _ and .');
-const metadata = z.record(z.string(), z.string());
+const ID_HINT = 'must contain only letters, digits, -, _ and .';
+const uid = z.string().min(1).max(256).regex(ID_PATTERN, ID_HINT);
+const metadata = z.record(z.string(), z.string().max(4_096));
 const positiveInt = z.number().int().min(1).max(65_535);
 const channel = z.string().min(1).max(128).regex(/^[a-zA-Z0-9\-_.:]+$/, 'must contain only letters, digits, -, _, . and :');
-const eventTypeName = z.string().min(1).max(256).regex(ID_PATTERN, 'must contain only letters, digits, -, _ and .');
+const channels = z.array(channel).min(1).max(10);
+const eventTypeName = z.string().min(1).max(256).regex(ID_PATTERN, ID_HINT);
+const filterTypes = z.array(eventTypeName).min(1).max(1_000);
+const description = z.string().max(4_096);
 const httpUrl = z
   .string()
   .max(65_536)
   .refine((value) => /^https?:$/.test(safeUrl(value)?.protocol ?? ''), 'must be an absolute http:// or https:// URL');
+const secret = z.string().regex(/^(whsec_)?[a-zA-Z0-9+/=]{32,100}$/, 'must be whsec_ followed by 32 to 100 base64 characters');
+const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).transform((value) => new Date(value));
 
 function safeUrl(value: string): URL | undefined {
   try {
@@ -22,6 +28,19 @@ function safeUrl(value: string): URL | undefined {
     return undefined;
   }
 }
+
+/** Headers Herald sets itself (or HTTP owns), which an endpoint's custom headers may not replace. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding', 'keep-alive', 'te', 'upgrade', 'expect']);
+const headerName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid HTTP header name')
+  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()) && !/^(webhook|svix)-/i.test(name), 'is a reserved header and cannot be set');
+const headerValue = z.string().max(8_192).regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+const headers = z.record(headerName, headerValue).refine((value) => Object.keys(value).length <= 100, 'at most 100 headers');
+
+// Applications
 
 export const ApplicationInSchema = z.object({
   name: z.string().min(1).max(256),
@@ -32,30 +51,79 @@ export const ApplicationInSchema = z.object({
 });
 export type ApplicationIn = z.infer<typeof ApplicationInSchema>;
 
+export const ApplicationPatchSchema = ApplicationInSchema.partial();
+export type ApplicationPatch = z.infer<typeof ApplicationPatchSchema>;
+
+// Event types
+
+export const EventTypeInSchema = z.object({
+  name: eventTypeName,
+  description: description,
+  archived: z.boolean().optional(),
+  deprecated: z.boolean().optional(),
+  schemas: z.record(z.string(), z.unknown()).nullish(),
+  featureFlag: z.string().max(256).nullish(),
+  groupName: z.string().max(256).nullish(),
+});
+export type EventTypeIn = z.infer<typeof EventTypeInSchema>;
+
+export const EventTypeUpdateSchema = EventTypeInSchema.omit({ name: true });
+export type EventTypeUpdate = z.infer<typeof EventTypeUpdateSchema>;
+
+export const EventTypePatchSchema = EventTypeUpdateSchema.partial();
+export type EventTypePatch = z.infer<typeof EventTypePatchSchema>;
+
+// Endpoints
+
 export const EndpointInSchema = z.object({
   url: httpUrl,
-  description: z.string().max(4_096).optional(),
+  description: description.optional(),
   uid: uid.nullish(),
   version: positiveInt.nullish(),
   disabled: z.boolean().optional(),
-  filterTypes: z.array(eventTypeName).min(1).max(1_000).nullish(),
-  channels: z.array(channel).min(1).max(10).nullish(),
-  secret: z
-    .string()
-    .regex(/^(whsec_)?[a-zA-Z0-9+/=]{32,100}$/, 'must be whsec_ followed by 32 to 100 base64 characters')
-    .nullish(),
-  headers: z.record(z.string(), z.string()).nullish(),
+  filterTypes: filterTypes.nullish(),
+  channels: channels.nullish(),
+  secret: secret.nullish(),
+  headers: headers.nullish(),
   rateLimit: positiveInt.nullish(),
   throttleRate: positiveInt.nullish(),
   metadata: metadata.optional(),
 });
 export type EndpointIn = z.infer<typeof EndpointInSchema>;
 
+export const EndpointUpdateSchema = EndpointInSchema.omit({ secret: true, headers: true });
+export type EndpointUpdate = z.infer<typeof EndpointUpdateSchema>;
+
+export const EndpointPatchSchema = EndpointInSchema.omit({ headers: true }).partial();
+export type EndpointPatch = z.infer<typeof EndpointPatchSchema>;
+
+export const EndpointHeadersInSchema = z.object({ headers });
+export type EndpointHeadersIn = z.infer<typeof EndpointHeadersInSchema>;
+
+/** A null value deletes that header, as do the names in `deleteHeaders`. */
+export const EndpointHeadersPatchInSchema = z.object({
+  headers: z.record(headerName, headerValue.nullable()),
+  deleteHeaders: z.array(z.string().max(256)).max(100).optional(),
+});
+export type EndpointHeadersPatchIn = z.infer<typeof EndpointHeadersPatchInSchema>;
+
+export const EndpointSecretRotateInSchema = z.object({
+  key: secret.nullish(),
+  gracePeriodSeconds: z.number().int().min(0).max(7 * 24 * 3_600).nullish(),
+});
+export type EndpointSecretRotateIn = z.infer<typeof EndpointSecretRotateInSchema>;
+
+/** Body of `recover` and `replay-missing`: a time range. */
+export const TimeRangeInSchema = z.object({ since: timestamp, until: timestamp.nullish() });
+export type TimeRangeIn = z.infer<typeof TimeRangeInSchema>;
+
+// Messages
+
 export const MessageInSchema = z.object({
   eventType: eventTypeName,
   payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }),
   eventId: uid.nullish(),
-  channels: z.array(channel).min(1).max(10).nullish(),
+  channels: channels.nullish(),
   tags: z
     .array(z.string().min(1).max(128).regex(/^[a-zA-Z0-9\-_./\\#]+$/, 'contains characters a tag may not'))
     .min(1)
@@ -64,16 +132,70 @@ export const MessageInSchema = z.object({
 });
 export type MessageIn = z.infer<typeof MessageInSchema>;
 
-/** Query of Svix list routes: `limit` (1–250, default 50) and an opaque `iterator`. */
-export const ListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(250).default(50),
-  iterator: z.string().max(256).optional(),
-});
-export type ListQuery = z.infer<typeof ListQuerySchema>;
+// Queries
 
 const booleanQuery = z
   .enum(['true', 'false'], { message: 'expected true or false' })
   .optional()
   .transform((value) => value === 'true');
+/** A comma-separated list (the SDK joins arrays with commas), or the parameter repeated. */
+const listQuery = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (value === undefined ? undefined : [value].flat().flatMap((part) => part.split(',')).filter(Boolean)));
+const ordering = z.enum(['ascending', 'descending'], { message: 'expected ascending or descending' });
+
+const page = (defaultOrder: 'ascending' | 'descending') => ({
+  limit: z.coerce.number({ message: 'expected a whole number' }).int().min(1).max(250).default(50),
+  iterator: z.string().max(300).optional(),
+  order: ordering.default(defaultOrder),
+});
 
 export const ApplicationCreateQuerySchema = z.object({ get_if_exists: booleanQuery });
+
+export const ListQuerySchema = z.object(page('ascending'));
+export type ListQuery = z.infer<typeof ListQuerySchema>;
+
+export const EventTypeListQuerySchema = z.object({ ...page('ascending'), include_archived: booleanQuery, with_content: booleanQuery });
+export type EventTypeListQuery = z.infer<typeof EventTypeListQuerySchema>;
+
+export const DeleteEventTypeQuerySchema = z.object({ expunge: booleanQuery });
+
+const timeWindow = { before: timestamp.optional(), after: timestamp.optional() };
+
+export const MessageListQuerySchema = z.object({
+  ...page('descending'),
+  ...timeWindow,
+  event_types: listQuery,
+  channel: channel.optional(),
+  tag: z.string().max(128).optional(),
+  with_content: z.enum(['true', 'false']).optional().transform((value) => value !== 'false'),
+});
+export type MessageListQuery = z.infer<typeof MessageListQuerySchema>;
+
+export const WithContentQuerySchema = z.object({
+  with_content: z.enum(['true', 'false']).optional().transform((value) => value !== 'false'),
+});
+
+const attemptStatus = z.coerce.number({ message: 'expected 0, 1, 2 or 3' }).int().min(0).max(3);
+const statusCodeClass = z.coerce
+  .number()
+  .int()
+  .refine((value) => [0, 100, 200, 300, 400, 500].includes(value), 'expected 0, 100, 200, 300, 400 or 500');
+
+export const AttemptListQuerySchema = z.object({
+  ...page('descending'),
+  ...timeWindow,
+  status: attemptStatus.optional(),
+  status_code_class: statusCodeClass.optional(),
+  event_types: listQuery,
+  channel: channel.optional(),
+  endpoint_id: z.string().max(256).optional(),
+});
+export type AttemptListQuery = z.infer<typeof AttemptListQuerySchema>;
+
+export const AttemptedQuerySchema = z.object({ ...page('descending'), ...timeWindow, status: attemptStatus.optional(), channel: channel.optional() });
+export type AttemptedQuery = z.infer<typeof AttemptedQuerySchema>;
+
+export const StatsQuerySchema = z.object({ since: timestamp.optional(), until: timestamp.optional() });
+export type StatsQuery = z.infer<typeof StatsQuerySchema>;

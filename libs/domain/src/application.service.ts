@@ -1,21 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import type { ApplicationIn } from '@herald/api';
-import { Application } from '@herald/persistence';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import type { ApplicationIn, ApplicationPatch } from '@herald/api';
+import { Application, Delivery, Endpoint, Message, MessageAttempt } from '@herald/persistence';
 import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
 import { newId } from './ids';
+import { Page, PageRequest, paginate } from './pagination';
 
 @Injectable()
 export class ApplicationService {
-  constructor(@InjectRepository(Application) private readonly applications: Repository<Application>) {}
+  constructor(
+    @InjectRepository(Application) private readonly applications: Repository<Application>,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  list(page: PageRequest): Promise<Page<Application>> {
+    return paginate(this.applications.createQueryBuilder('app'), 'app.id', (app) => app.id, page);
+  }
 
   /** Creates an application; with `getIfExists`, an existing one with the same uid is returned instead of a 409. */
   async create(input: ApplicationIn, getIfExists = false): Promise<{ application: Application; created: boolean }> {
-    if (input.uid) {
+    if (input.uid && getIfExists) {
       const existing = await this.applications.findOneBy({ uid: input.uid });
-      if (existing && getIfExists) return { application: existing, created: false };
-      if (existing) throw new ConflictError(`An application with uid "${input.uid}" already exists`);
+      if (existing) return { application: existing, created: false };
     }
     const now = new Date();
     const application = this.applications.create({
@@ -28,19 +35,56 @@ export class ApplicationService {
       createdAt: now,
       updatedAt: now,
     });
-    try {
-      await this.applications.insert(application);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`An application with uid "${input.uid}" already exists`);
-      throw error;
-    }
+    await this.save(() => this.applications.insert(application), input.uid);
     return { application, created: true };
   }
 
   /** Finds an application by its id or its uid. */
   async get(idOrUid: string): Promise<Application> {
-    const application = await this.applications.findOne({ where: [{ id: idOrUid }, { uid: idOrUid }] });
+    const application = await this.find(idOrUid);
     if (!application) throw new NotFoundError('Application');
     return application;
+  }
+
+  /** PUT: replaces the application's fields, or creates it (with the path id as its uid) when there is none. */
+  async update(idOrUid: string, input: ApplicationIn): Promise<{ application: Application; created: boolean }> {
+    const existing = await this.find(idOrUid);
+    if (!existing) return this.create({ ...input, uid: input.uid ?? idOrUid });
+    const changes = { name: input.name, uid: input.uid ?? null, rateLimit: input.rateLimit ?? null, throttleRate: input.throttleRate ?? null, metadata: input.metadata ?? {} };
+    return { application: await this.apply(existing, changes), created: false };
+  }
+
+  async patch(idOrUid: string, input: ApplicationPatch): Promise<Application> {
+    const existing = await this.get(idOrUid);
+    const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+    return this.apply(existing, changes);
+  }
+
+  /** Deletes the application with its endpoints, messages and their delivery history. */
+  async delete(idOrUid: string): Promise<void> {
+    const { id } = await this.get(idOrUid);
+    await this.db.transaction(async (tx) => {
+      for (const entity of [MessageAttempt, Delivery, Message, Endpoint]) await tx.getRepository(entity).delete({ appId: id });
+      await tx.getRepository(Application).delete({ id });
+    });
+  }
+
+  private find(idOrUid: string): Promise<Application | null> {
+    return this.applications.findOne({ where: [{ id: idOrUid }, { uid: idOrUid }] });
+  }
+
+  private async apply(application: Application, changes: Partial<Application>): Promise<Application> {
+    const updated = { ...application, ...changes, updatedAt: new Date() };
+    await this.save(() => this.applications.update({ id: application.id }, updated), updated.uid);
+    return updated;
+  }
+
+  private async save(write: () => Promise<unknown>, uid: string | null | undefined): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`An application with uid "${uid}" already exists`);
+      throw error;
+    }
   }
 }

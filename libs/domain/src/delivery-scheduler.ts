@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Delivery } from '@herald/persistence';
 import { DeliveryJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
+import { timeSortableId } from './ids';
 
 /**
  * Puts a delivery's next attempt in the deliveries queue, delayed until its `nextAttemptAt`.
@@ -12,6 +13,11 @@ import { DeliveryJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
 @Injectable()
 export class DeliveryScheduler {
   constructor(@InjectQueue(QueueName.Deliveries) private readonly queue: Queue<DeliveryJob>) {}
+
+  /** Queues a manual attempt of a delivery, to run now. */
+  async resend(deliveryId: string): Promise<void> {
+    await this.queue.add(JOB_NAME[QueueName.Deliveries], { deliveryId, attempt: 0 }, { jobId: jobId.resend(deliveryId, timeSortableId()) });
+  }
 
   async schedule(deliveries: readonly Pick<Delivery, 'id' | 'attemptCount' | 'nextAttemptAt'>[]): Promise<void> {
     if (deliveries.length === 0) return;

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import { AttemptStatus, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '@herald/persistence';
 import { webhookHeaders } from '@herald/signing';
@@ -21,6 +21,12 @@ interface Verdict {
   disableEndpoint?: string;
 }
 
+interface Target {
+  delivery: Delivery;
+  message: Message;
+  endpoint: Endpoint;
+}
+
 @Injectable()
 export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
@@ -33,9 +39,9 @@ export class DeliveryService {
   ) {}
 
   /**
-   * Performs attempt `attempt` of a delivery: sign, POST, record the attempt, then succeed, schedule the
-   * next attempt or give up. A job for an attempt that is already recorded (a re-run after a crash) sends
-   * nothing and only makes sure the following attempt is scheduled.
+   * Performs scheduled attempt `attempt` of a delivery: sign, POST, record the attempt, then succeed,
+   * schedule the next attempt or give up. A job for an attempt that is already recorded (a re-run after a
+   * crash) sends nothing and only makes sure the following attempt is scheduled.
    */
   async attempt(deliveryId: string, attempt: number): Promise<void> {
     const delivery = await this.db.getRepository(Delivery).findOneBy({ id: deliveryId });
@@ -44,25 +50,26 @@ export class DeliveryService {
       await this.scheduler.schedule([delivery]);
       return;
     }
-    const [message, endpoint] = await Promise.all([
-      this.db.getRepository(Message).findOneBy({ id: delivery.messageId }),
-      this.db.getRepository(Endpoint).findOneBy({ id: delivery.endpointId }),
-    ]);
-    if (!message || !endpoint || endpoint.disabled) {
-      await this.finishWithoutSending(delivery, !message ? 'message deleted' : !endpoint ? 'endpoint deleted' : 'endpoint disabled');
+    const target = await this.load(delivery);
+    if (!target || target.endpoint.disabled) {
+      await this.finishWithoutSending(delivery, !target ? 'message or endpoint deleted' : 'endpoint disabled');
       return;
     }
-
-    // The endpoint's custom headers first, so they can never override the content type or the signature.
-    const headers = {
-      ...endpoint.headers,
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      ...webhookHeaders(signingSecrets(endpoint.secrets), message.id, Math.floor(Date.now() / 1000), message.payload),
-    };
-    const outcome = await this.client.post(endpoint.url, headers, message.payload);
-    const verdict = this.judge(outcome, attempt);
-    const recorded = await this.record(delivery, endpoint, attempt, outcome, verdict);
+    const { message, endpoint } = target;
+    const outcome = await this.send(target);
+    const verdict = this.judge(outcome, delivery, attempt);
+    const recorded = await this.db.transaction(async (tx) => {
+      // Guarded by the attempt count: if two workers ever raced on one attempt, only one records it.
+      const moved = await tx
+        .createQueryBuilder()
+        .update(Delivery)
+        .set({ status: verdict.status, attemptCount: attempt, nextAttemptAt: verdict.nextAttemptAt, updatedAt: new Date() })
+        .where('id = :id AND attempt_count = :previous', { id: delivery.id, previous: attempt - 1 })
+        .execute();
+      if (!moved.affected) return false;
+      await this.recordAttempt(tx, target, attempt, outcome, AttemptTrigger.Scheduled);
+      return true;
+    });
     if (!recorded) return;
 
     if (verdict.disableEndpoint) await this.disableEndpoint(endpoint, verdict.disableEndpoint);
@@ -72,49 +79,70 @@ export class DeliveryService {
     else this.logger.debug(log);
   }
 
-  private judge(outcome: HttpOutcome, attempt: number): Verdict {
+  /**
+   * A manual attempt (resend): sent now, outside the retry schedule, with the same webhook-id. Success
+   * marks the delivery succeeded (any retry still scheduled then finds nothing to do); failure changes nothing.
+   */
+  async resend(deliveryId: string): Promise<void> {
+    const delivery = await this.db.getRepository(Delivery).findOneBy({ id: deliveryId });
+    const target = delivery && (await this.load(delivery));
+    if (!target) return;
+    const outcome = await this.send(target);
+    await this.db.transaction(async (tx) => {
+      await this.recordAttempt(tx, target, 0, outcome, AttemptTrigger.Manual);
+      if (succeeded(outcome)) {
+        await tx.getRepository(Delivery).update({ id: target.delivery.id }, { status: DeliveryStatus.Succeeded, nextAttemptAt: null, updatedAt: new Date() });
+      }
+    });
+  }
+
+  private async load(delivery: Delivery): Promise<Target | undefined> {
+    const [message, endpoint] = await Promise.all([
+      this.db.getRepository(Message).findOneBy({ id: delivery.messageId }),
+      this.db.getRepository(Endpoint).findOneBy({ id: delivery.endpointId }),
+    ]);
+    return message && endpoint ? { delivery, message, endpoint } : undefined;
+  }
+
+  private send({ message, endpoint }: Target): Promise<HttpOutcome> {
+    // The endpoint's custom headers first, so they can never override the content type or the signature.
+    const headers = {
+      ...endpoint.headers,
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      ...webhookHeaders(signingSecrets(endpoint.secrets), message.id, Math.floor(Date.now() / 1000), message.payload),
+    };
+    return this.client.post(endpoint.url, headers, message.payload);
+  }
+
+  private judge(outcome: HttpOutcome, delivery: Delivery, attempt: number): Verdict {
     const { statusCode } = outcome;
-    if (statusCode >= 200 && statusCode < 300) return { status: DeliveryStatus.Succeeded, nextAttemptAt: null };
+    if (succeeded(outcome)) return { status: DeliveryStatus.Succeeded, nextAttemptAt: null };
     if (statusCode === 410) {
       return { status: DeliveryStatus.Failed, nextAttemptAt: null, disableEndpoint: 'The endpoint answered 410 Gone' };
     }
-    const scheduled = delayBeforeAttempt(this.config.retrySchedule, attempt + 1);
+    const scheduled = delayBeforeAttempt(this.config.retrySchedule, attempt + 1 - delivery.scheduleOffset);
     if (scheduled === undefined) return { status: DeliveryStatus.Failed, nextAttemptAt: null };
     const retryAfter = statusCode === 429 || statusCode === 503 ? parseRetryAfter(outcome.retryAfter) : undefined;
     const delay = Math.max(scheduled, Math.min(retryAfter ?? 0, MAX_RETRY_AFTER_MS));
     return { status: DeliveryStatus.Pending, nextAttemptAt: new Date(Date.now() + delay) };
   }
 
-  /**
-   * Writes the attempt and moves the delivery on, in one transaction. The update is guarded by the
-   * attempt count, so if two workers ever raced on the same attempt only one of them records it.
-   */
-  private async record(delivery: Delivery, endpoint: Endpoint, attempt: number, outcome: HttpOutcome, verdict: Verdict): Promise<boolean> {
-    const now = new Date();
-    return this.db.transaction(async (tx) => {
-      const moved = await tx
-        .createQueryBuilder()
-        .update(Delivery)
-        .set({ status: verdict.status, attemptCount: attempt, nextAttemptAt: verdict.nextAttemptAt, updatedAt: now })
-        .where('id = :id AND attempt_count = :previous', { id: delivery.id, previous: attempt - 1 })
-        .execute();
-      if (!moved.affected) return false;
-      await tx.getRepository(MessageAttempt).insert({
-        id: newId.attempt(),
-        deliveryId: delivery.id,
-        messageId: delivery.messageId,
-        endpointId: endpoint.id,
-        appId: delivery.appId,
-        url: endpoint.url,
-        attemptNumber: attempt,
-        status: verdict.status === DeliveryStatus.Succeeded ? AttemptStatus.Success : AttemptStatus.Fail,
-        responseStatusCode: outcome.statusCode,
-        response: outcome.body,
-        responseDurationMs: outcome.durationMs,
-        triggerType: AttemptTrigger.Scheduled,
-        createdAt: now,
-      });
-      return true;
+  private recordAttempt(tx: EntityManager, { delivery, endpoint }: Target, attemptNumber: number, outcome: HttpOutcome, triggerType: AttemptTrigger) {
+    return tx.getRepository(MessageAttempt).insert({
+      id: newId.attempt(),
+      deliveryId: delivery.id,
+      messageId: delivery.messageId,
+      endpointId: endpoint.id,
+      appId: delivery.appId,
+      url: endpoint.url,
+      attemptNumber,
+      status: succeeded(outcome) ? AttemptStatus.Success : AttemptStatus.Fail,
+      responseStatusCode: outcome.statusCode,
+      response: outcome.body,
+      responseDurationMs: outcome.durationMs,
+      triggerType,
+      createdAt: new Date(),
     });
   }
 
@@ -128,3 +156,5 @@ export class DeliveryService {
     this.logger.warn({ msg: 'endpoint disabled', appId: endpoint.appId, endpointId: endpoint.id, reason });
   }
 }
+
+const succeeded = (outcome: HttpOutcome) => outcome.statusCode >= 200 && outcome.statusCode < 300;

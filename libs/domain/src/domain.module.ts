@@ -4,11 +4,26 @@ import { AttemptService } from './attempt.service';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryService } from './delivery.service';
 import { EndpointService } from './endpoint.service';
+import { EventTypeService } from './event-type.service';
 import { FanoutService } from './fanout.service';
+import { IdempotencyService } from './idempotency.service';
 import { MessageService } from './message.service';
+import { RedeliveryService } from './redelivery.service';
 import { WebhookClient } from './webhook-client';
 
-const SERVICES = [ApplicationService, AttemptService, DeliveryScheduler, DeliveryService, EndpointService, FanoutService, MessageService, WebhookClient];
+const SERVICES = [
+  ApplicationService,
+  AttemptService,
+  DeliveryScheduler,
+  DeliveryService,
+  EndpointService,
+  EventTypeService,
+  FanoutService,
+  IdempotencyService,
+  MessageService,
+  RedeliveryService,
+  WebhookClient,
+];
 
 /** Every domain service; relies on the global config, persistence and queue modules. */
 @Module({ providers: SERVICES, exports: SERVICES })

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, FindOptionsWhere } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import { Delivery, DeliveryStatus, Endpoint, Message } from '@herald/persistence';
 import { DeliveryScheduler } from './delivery-scheduler';
@@ -33,29 +33,37 @@ export class FanoutService {
       return;
     }
     const endpoints = await this.db.getRepository(Endpoint).findBy({ appId: message.appId, disabled: false });
+    const targets = endpoints.filter((endpoint) => endpointAccepts(endpoint, message));
+    const scheduled = await this.createDeliveries(targets.map((endpoint) => ({ message, endpoint })), { messageId: message.id });
+    await this.db.getRepository(Message).update({ id: message.id }, { fannedOutAt: new Date() });
+    this.logger.debug({ msg: 'fanned out', appId: message.appId, msgId: message.id, deliveries: scheduled });
+  }
+
+  /**
+   * Inserts a delivery for each (message, endpoint) pair that has none, then schedules the first attempt
+   * of every delivery in `scope` still waiting for it. Returns how many were scheduled.
+   */
+  async createDeliveries(pairs: { message: Message; endpoint: Endpoint }[], scope: FindOptionsWhere<Delivery>): Promise<number> {
+    if (pairs.length === 0) return 0;
     const now = new Date();
     const firstAttemptAt = new Date(now.getTime() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0));
-    const rows = endpoints
-      .filter((endpoint) => endpointAccepts(endpoint, message))
-      .map((endpoint) => ({
-        id: newId.delivery(),
-        messageId: message.id,
-        endpointId: endpoint.id,
-        appId: message.appId,
-        status: DeliveryStatus.Pending,
-        attemptCount: 0,
-        nextAttemptAt: firstAttemptAt,
-        createdAt: now,
-        updatedAt: now,
-      }));
+    const rows = pairs.map(({ message, endpoint }) => ({
+      id: newId.delivery(),
+      messageId: message.id,
+      endpointId: endpoint.id,
+      appId: message.appId,
+      status: DeliveryStatus.Pending,
+      attemptCount: 0,
+      scheduleOffset: 0,
+      nextAttemptAt: firstAttemptAt,
+      createdAt: now,
+      updatedAt: now,
+    }));
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       await this.db.createQueryBuilder().insert().into(Delivery).values(rows.slice(i, i + INSERT_CHUNK)).orIgnore().execute();
     }
-    const awaitingFirstAttempt = rows.length
-      ? await this.db.getRepository(Delivery).findBy({ messageId: message.id, status: DeliveryStatus.Pending, attemptCount: 0 })
-      : [];
+    const awaitingFirstAttempt = await this.db.getRepository(Delivery).findBy({ ...scope, status: DeliveryStatus.Pending, attemptCount: 0 });
     await this.scheduler.schedule(awaitingFirstAttempt);
-    await this.db.getRepository(Message).update({ id: message.id }, { fannedOutAt: now });
-    this.logger.debug({ msg: 'fanned out', appId: message.appId, msgId: message.id, deliveries: awaitingFirstAttempt.length });
+    return awaitingFirstAttempt.length;
   }
 }

@@ -3,11 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
-import type { MessageIn } from '@herald/api';
+import type { MessageIn, MessageListQuery } from '@herald/api';
 import { Message } from '@herald/persistence';
 import { FanoutJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
 import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
 import { newId } from './ids';
+import { Page, paginate } from './pagination';
 
 @Injectable()
 export class MessageService {
@@ -47,6 +48,18 @@ export class MessageService {
       this.logger.warn({ msg: 'fan-out not enqueued; the message waits in the outbox', appId, msgId: message.id, error: (error as Error).message });
     }
     return message;
+  }
+
+  /** Newest first by default; filters by time window, event types, channel and tag. */
+  list(appId: string, query: MessageListQuery): Promise<Page<Message>> {
+    const q = this.messages.createQueryBuilder('message').where('message.app_id = :appId', { appId });
+    if (query.before) q.andWhere('message.created_at < :before', { before: query.before.getTime() });
+    if (query.after) q.andWhere('message.created_at > :after', { after: query.after.getTime() });
+    if (query.event_types?.length) q.andWhere('message.event_type IN (:...eventTypes)', { eventTypes: query.event_types });
+    // channels and tags are JSON arrays of validated names: a quoted match is exact.
+    if (query.channel) q.andWhere('message.channels LIKE :channel', { channel: `%"${query.channel}"%` });
+    if (query.tag) q.andWhere('message.tags LIKE :tag', { tag: `%"${query.tag}"%` });
+    return paginate(q, 'message.id', (message) => message.id, query);
   }
 
   /** Finds a message of the application by its id or its eventId. */

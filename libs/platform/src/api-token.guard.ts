@@ -9,25 +9,39 @@ const PUBLIC = 'herald:public';
 /** Marks a route that needs no token (health). */
 export const Public = () => SetMetadata(PUBLIC, true);
 
+/** Checks `Authorization: Bearer <token>` against the API token. */
+export class ApiToken {
+  private readonly expected: Buffer;
+
+  constructor(token: string) {
+    this.expected = digest(token);
+  }
+
+  check(authorization: string | undefined): 'ok' | 'missing' | 'invalid' {
+    const token = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return 'missing';
+    // Compare fixed-length digests so the comparison takes the same time whatever the token's length.
+    return timingSafeEqual(digest(token), this.expected) ? 'ok' : 'invalid';
+  }
+}
+
 /** Every route needs `Authorization: Bearer <HERALD_API_TOKEN>` unless marked @Public(). */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
-  private readonly expected: Buffer;
+  private readonly token: ApiToken;
 
   constructor(
     config: HeraldConfig,
     private readonly reflector: Reflector,
   ) {
-    this.expected = digest(config.apiToken);
+    this.token = new ApiToken(config.apiToken);
   }
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
-    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
-    if (!token) throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Missing Authorization: Bearer <token> header');
-    // Compare fixed-length digests so the comparison takes the same time whatever the token's length.
-    if (!timingSafeEqual(digest(token), this.expected)) throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Invalid token');
+    const verdict = this.token.check(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
+    if (verdict === 'missing') throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Missing Authorization: Bearer <token> header');
+    if (verdict === 'invalid') throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Invalid token');
     return true;
   }
 }

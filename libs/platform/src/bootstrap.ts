@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { ConfigError, HeraldConfig, loadConfig } from '@herald/config';
 import { probeRedis } from '@herald/queue';
 import { HeraldModule } from './herald.module';
+import { registerIdempotency } from './idempotency.hooks';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -20,6 +21,7 @@ export async function createHerald(config: HeraldConfig, apps: Type[]): Promise<
     logger: createLogger(config),
   });
   app.enableShutdownHooks();
+  registerIdempotency(app);
   return app;
 }
 

@@ -19,7 +19,7 @@ export interface FanoutJob {
 
 export interface DeliveryJob {
   deliveryId: string;
-  /** 1-based attempt number this job performs. */
+  /** 1-based number of the scheduled attempt this job performs; 0 for a manual resend. */
   attempt: number;
 }
 
@@ -37,6 +37,8 @@ export const JOB_NAME: Record<QueueName, string> = {
 export const jobId = {
   fanout: (messageId: string) => messageId,
   delivery: (deliveryId: string, attempt: number) => `${deliveryId}-${attempt}`,
+  /** Every resend is a new job. */
+  resend: (deliveryId: string, requestId: string) => `${deliveryId}-resend-${requestId}`,
 };
 
 /**

@@ -20,7 +20,10 @@ export class Delivery {
   @Column({ name: 'endpoint_id', type: 'varchar', length: 64 }) endpointId: string;
   @Column({ name: 'app_id', type: 'varchar', length: 64 }) appId: string;
   @Column({ type: 'varchar', length: 16 }) status: DeliveryStatus;
+  /** Scheduled attempts made so far; attempt n's job id is `<id>-n`, so numbers never repeat. */
   @Column({ name: 'attempt_count', type: 'integer', default: 0 }) attemptCount: number;
+  /** The attempt count when the retry schedule last (re)started: a recovery restarts it without reusing attempt numbers. */
+  @Column({ name: 'schedule_offset', type: 'integer', default: 0 }) scheduleOffset: number;
   @TimestampColumn({ name: 'next_attempt_at', nullable: true }) nextAttemptAt: Date | null;
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;
   @TimestampColumn({ name: 'updated_at' }) updatedAt: Date;

@@ -2,6 +2,7 @@ import { Application } from './application.entity';
 import { Delivery } from './delivery.entity';
 import { Endpoint } from './endpoint.entity';
 import { EventType } from './event-type.entity';
+import { IdempotencyKey } from './idempotency-key.entity';
 import { Message } from './message.entity';
 import { MessageAttempt } from './message-attempt.entity';
 
@@ -9,7 +10,8 @@ export * from './application.entity';
 export * from './delivery.entity';
 export * from './endpoint.entity';
 export * from './event-type.entity';
+export * from './idempotency-key.entity';
 export * from './message.entity';
 export * from './message-attempt.entity';
 
-export const ENTITIES = [Application, Endpoint, EventType, Message, Delivery, MessageAttempt];
+export const ENTITIES = [Application, Endpoint, EventType, Message, Delivery, MessageAttempt, IdempotencyKey];

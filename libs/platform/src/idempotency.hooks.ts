@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HeraldConfig } from '@herald/config';
+import { IdempotencyService } from '@herald/domain';
+import { ApiToken } from './api-token.guard';
+
+const HEADER = 'idempotency-key';
+const claimed = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Svix's `idempotency-key` on every POST route, as two Fastify hooks around the handler: before it, a
+ * retry with the same key and body gets the first response back (a different body is a 422, a first
+ * request still running a 409); after it, the response is stored. Server errors are not stored, so a
+ * retry runs again. Unauthenticated requests are left to the auth guard and never touch the store.
+ */
+export function registerIdempotency(app: NestFastifyApplication): void {
+  const store = app.get(IdempotencyService, { strict: false });
+  const token = new ApiToken(app.get(HeraldConfig).apiToken);
+  const fastify = app.getHttpAdapter().getInstance();
+
+  fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = request.headers[HEADER];
+    if (request.method !== 'POST' || typeof key !== 'string' || key === '' || token.check(request.headers.authorization) !== 'ok') return;
+    if (key.length > 256) return send(reply, 422, { code: 'validation', detail: [{ loc: ['header', HEADER], msg: 'must be at most 256 characters', type: 'value_error.too_big' }] });
+    const fingerprint = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+    const claim = await store.claim(key, fingerprint);
+    switch (claim.kind) {
+      case 'first':
+        claimed.set(request, key);
+        return;
+      case 'replay':
+        return reply.code(claim.statusCode).header('content-type', 'application/json').header('idempotent-replayed', 'true').send(claim.response ?? undefined);
+      case 'mismatch':
+        return send(reply, 422, { code: 'idempotency_conflict', detail: `The ${HEADER} was already used with a different request` });
+      case 'in-progress':
+        return send(reply, 409, { code: 'idempotency_in_progress', detail: `A request with this ${HEADER} is still being processed; retry later` });
+    }
+  });
+
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const key = claimed.get(request);
+    if (!key) return payload;
+    claimed.delete(request);
+    if (reply.statusCode >= 500) await store.release(key);
+    else await store.complete(key, reply.statusCode, typeof payload === 'string' ? payload : null);
+    return payload;
+  });
+}
+
+function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
+}
