@@ -1,3 +1,6 @@
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
 /** One jest config for the monorepo: libs resolve through the same aliases as tsconfig paths. */
 const swc = ['@swc/jest', {
   jsc: {
@@ -5,15 +8,39 @@ const swc = ['@swc/jest', {
     transform: { legacyDecorator: true, decoratorMetadata: true },
     target: 'es2022',
   },
+  // import() becomes require(): jest cannot run dynamic imports without --experimental-vm-modules.
+  module: { type: 'commonjs', ignoreDynamic: false },
 }];
+
+/**
+ * Packages that ship only ES modules (NestJS 12 among them). Node 20.19+ loads them from CommonJS, but
+ * jest on Node 20 cannot, so swc compiles exactly these; every other package runs as published.
+ */
+function esmOnlyPackages(dir = join(__dirname, 'node_modules')) {
+  const names = [];
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith('.')) continue;
+    if (entry.startsWith('@')) {
+      for (const scoped of readdirSync(join(dir, entry))) names.push(`${entry}/${scoped}`);
+    } else names.push(entry);
+  }
+  return names.filter((name) => {
+    try {
+      return JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      return false;
+    }
+  });
+}
+
+const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 module.exports = {
   testEnvironment: 'node',
   rootDir: '.',
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.{spec,e2e-spec}.ts'],
-  // NestJS 12 ships ES modules only; jest on Node 20 loads CommonJS, so swc compiles those packages too.
   transform: { '^.+\\.ts$': swc, '^.+\\.m?js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer)/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages().map(escape).join('|')})/)`],
   moduleNameMapper: { '^@herald/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   testTimeout: 60_000,
 };

@@ -12,22 +12,21 @@ import {
   listResponse,
 } from '@herald/api';
 import { ApplicationService } from '@herald/domain';
-import { ZodPipe } from '@herald/platform';
 
 @Controller('api/v1/app')
 export class ApplicationController {
   constructor(private readonly applications: ApplicationService) {}
 
   @Get()
-  async list(@Query(new ZodPipe(ListQuerySchema, 'query')) query: ListQuery) {
+  async list(@Query({ schema: ListQuerySchema }) query: ListQuery) {
     return listResponse(await this.applications.list(query), applicationOut);
   }
 
   /** 201 when created; 200 when `get_if_exists=true` found one with the same uid. */
   @Post()
   async create(
-    @Body(new ZodPipe(ApplicationInSchema)) input: ApplicationIn,
-    @Query(new ZodPipe(ApplicationCreateQuerySchema, 'query')) { get_if_exists: getIfExists }: { get_if_exists: boolean },
+    @Body({ schema: ApplicationInSchema }) input: ApplicationIn,
+    @Query({ schema: ApplicationCreateQuerySchema }) { get_if_exists: getIfExists }: { get_if_exists: boolean },
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { application, created } = await this.applications.create(input, getIfExists);
@@ -42,14 +41,14 @@ export class ApplicationController {
 
   /** Upsert: 201 when the path id named no application and one was created with it as uid. */
   @Put(':app_id')
-  async update(@Param('app_id') appId: string, @Body(new ZodPipe(ApplicationInSchema)) input: ApplicationIn, @Res({ passthrough: true }) reply: FastifyReply) {
+  async update(@Param('app_id') appId: string, @Body({ schema: ApplicationInSchema }) input: ApplicationIn, @Res({ passthrough: true }) reply: FastifyReply) {
     const { application, created } = await this.applications.update(appId, input);
     reply.status(created ? 201 : 200);
     return applicationOut(application);
   }
 
   @Patch(':app_id')
-  async patch(@Param('app_id') appId: string, @Body(new ZodPipe(ApplicationPatchSchema)) input: ApplicationPatch) {
+  async patch(@Param('app_id') appId: string, @Body({ schema: ApplicationPatchSchema }) input: ApplicationPatch) {
     return applicationOut(await this.applications.patch(appId, input));
   }
 

@@ -1,7 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { AttemptedQuery, AttemptedQuerySchema, AttemptListQuery, AttemptListQuerySchema, attemptOut, endpointMessageOut, listResponse, messageEndpointOut } from '@herald/api';
 import { ApplicationService, AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
-import { ZodPipe } from '@herald/platform';
 
 /** The attempt log and per-endpoint delivery state, and resend. */
 @Controller('api/v1/app/:app_id')
@@ -15,14 +14,14 @@ export class AttemptController {
   ) {}
 
   @Get('attempt/endpoint/:endpoint_id')
-  async byEndpoint(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query(new ZodPipe(AttemptListQuerySchema, 'query')) query: AttemptListQuery) {
+  async byEndpoint(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
     const application = await this.applications.get(appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
     return listResponse(await this.attempts.listByEndpoint(application.id, endpoint.id, query), attemptOut);
   }
 
   @Get('attempt/msg/:msg_id')
-  async byMessage(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query(new ZodPipe(AttemptListQuerySchema, 'query')) query: AttemptListQuery) {
+  async byMessage(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
     const application = await this.applications.get(appId);
     const message = await this.messages.get(application.id, msgId);
     if (query.endpoint_id) query.endpoint_id = (await this.endpoints.get(application.id, query.endpoint_id)).id;
@@ -37,14 +36,14 @@ export class AttemptController {
   }
 
   @Get('endpoint/:endpoint_id/msg')
-  async attemptedMessages(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query(new ZodPipe(AttemptedQuerySchema, 'query')) query: AttemptedQuery) {
+  async attemptedMessages(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query({ schema: AttemptedQuerySchema }) query: AttemptedQuery) {
     const application = await this.applications.get(appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
     return listResponse(await this.attempts.attemptedMessages(application.id, endpoint.id, query), ({ message, delivery }) => endpointMessageOut(message, delivery));
   }
 
   @Get('msg/:msg_id/endpoint')
-  async attemptedDestinations(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query(new ZodPipe(AttemptedQuerySchema, 'query')) query: AttemptedQuery) {
+  async attemptedDestinations(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query({ schema: AttemptedQuerySchema }) query: AttemptedQuery) {
     const application = await this.applications.get(appId);
     const message = await this.messages.get(application.id, msgId);
     return listResponse(await this.attempts.attemptedDestinations(application.id, message.id, query), ({ endpoint, delivery }) => messageEndpointOut(endpoint, delivery));

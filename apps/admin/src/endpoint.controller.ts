@@ -23,7 +23,6 @@ import {
   TimeRangeInSchema,
 } from '@herald/api';
 import { ApplicationService, currentSecret, EndpointService, RedeliveryService, timeSortableId } from '@herald/domain';
-import { ZodPipe } from '@herald/platform';
 
 @Controller('api/v1/app/:app_id/endpoint')
 export class EndpointController {
@@ -34,13 +33,13 @@ export class EndpointController {
   ) {}
 
   @Get()
-  async list(@Param('app_id') appId: string, @Query(new ZodPipe(ListQuerySchema, 'query')) query: ListQuery) {
+  async list(@Param('app_id') appId: string, @Query({ schema: ListQuerySchema }) query: ListQuery) {
     const application = await this.applications.get(appId);
     return listResponse(await this.endpoints.list(application.id, query), endpointOut);
   }
 
   @Post()
-  async create(@Param('app_id') appId: string, @Body(new ZodPipe(EndpointInSchema)) input: EndpointIn) {
+  async create(@Param('app_id') appId: string, @Body({ schema: EndpointInSchema }) input: EndpointIn) {
     const application = await this.applications.get(appId);
     return endpointOut(await this.endpoints.create(application.id, input));
   }
@@ -55,7 +54,7 @@ export class EndpointController {
   async update(
     @Param('app_id') appId: string,
     @Param('endpoint_id') endpointId: string,
-    @Body(new ZodPipe(EndpointUpdateSchema)) input: EndpointUpdate,
+    @Body({ schema: EndpointUpdateSchema }) input: EndpointUpdate,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const application = await this.applications.get(appId);
@@ -65,7 +64,7 @@ export class EndpointController {
   }
 
   @Patch(':endpoint_id')
-  async patch(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointPatchSchema)) input: EndpointPatch) {
+  async patch(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointPatchSchema }) input: EndpointPatch) {
     const application = await this.applications.get(appId);
     return endpointOut(await this.endpoints.patch(application.id, endpointId, input));
   }
@@ -84,7 +83,7 @@ export class EndpointController {
 
   @Post(':endpoint_id/secret/rotate')
   @HttpCode(204)
-  async rotateSecret(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointSecretRotateInSchema)) input: EndpointSecretRotateIn): Promise<void> {
+  async rotateSecret(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointSecretRotateInSchema }) input: EndpointSecretRotateIn): Promise<void> {
     const application = await this.applications.get(appId);
     await this.endpoints.rotateSecret(application.id, endpointId, input);
   }
@@ -97,14 +96,14 @@ export class EndpointController {
 
   @Put(':endpoint_id/headers')
   @HttpCode(204)
-  async replaceHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointHeadersInSchema)) input: EndpointHeadersIn): Promise<void> {
+  async replaceHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointHeadersInSchema }) input: EndpointHeadersIn): Promise<void> {
     const application = await this.applications.get(appId);
     await this.endpoints.replaceHeaders(application.id, endpointId, input.headers);
   }
 
   @Patch(':endpoint_id/headers')
   @HttpCode(204)
-  async patchHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(EndpointHeadersPatchInSchema)) input: EndpointHeadersPatchIn): Promise<void> {
+  async patchHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointHeadersPatchInSchema }) input: EndpointHeadersPatchIn): Promise<void> {
     const application = await this.applications.get(appId);
     await this.endpoints.patchHeaders(application.id, endpointId, input);
   }
@@ -112,7 +111,7 @@ export class EndpointController {
   /** Re-sends the deliveries that failed in the range. Done before answering, so the task is reported finished. */
   @Post(':endpoint_id/recover')
   @HttpCode(202)
-  async recover(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(TimeRangeInSchema)) input: TimeRangeIn) {
+  async recover(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     await this.redelivery.recover(await this.endpoint(appId, endpointId), input.since, input.until);
     return finishedTask('endpoint.recover');
   }
@@ -120,13 +119,13 @@ export class EndpointController {
   /** Sends the messages of the range this endpoint should have had and never got. */
   @Post(':endpoint_id/replay-missing')
   @HttpCode(202)
-  async replayMissing(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body(new ZodPipe(TimeRangeInSchema)) input: TimeRangeIn) {
+  async replayMissing(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     await this.redelivery.replayMissing(await this.endpoint(appId, endpointId), input.since, input.until);
     return finishedTask('endpoint.replay');
   }
 
   @Get(':endpoint_id/stats')
-  async stats(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query(new ZodPipe(StatsQuerySchema, 'query')) query: StatsQuery) {
+  async stats(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query({ schema: StatsQuerySchema }) query: StatsQuery) {
     const application = await this.applications.get(appId);
     return this.endpoints.stats(application.id, endpointId, query.since, query.until);
   }

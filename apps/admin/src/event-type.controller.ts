@@ -14,20 +14,19 @@ import {
   listResponse,
 } from '@herald/api';
 import { EventTypeService } from '@herald/domain';
-import { ZodPipe } from '@herald/platform';
 
 @Controller('api/v1/event-type')
 export class EventTypeController {
   constructor(private readonly eventTypes: EventTypeService) {}
 
   @Get()
-  async list(@Query(new ZodPipe(EventTypeListQuerySchema, 'query')) query: EventTypeListQuery) {
+  async list(@Query({ schema: EventTypeListQuerySchema }) query: EventTypeListQuery) {
     const page = await this.eventTypes.list(query, query.include_archived);
     return listResponse(page, (eventType) => eventTypeOut(eventType, query.with_content));
   }
 
   @Post()
-  async create(@Body(new ZodPipe(EventTypeInSchema)) input: EventTypeIn) {
+  async create(@Body({ schema: EventTypeInSchema }) input: EventTypeIn) {
     return eventTypeOut(await this.eventTypes.create(input));
   }
 
@@ -37,21 +36,21 @@ export class EventTypeController {
   }
 
   @Put(':event_type_name')
-  async update(@Param('event_type_name') name: string, @Body(new ZodPipe(EventTypeUpdateSchema)) input: EventTypeUpdate, @Res({ passthrough: true }) reply: FastifyReply) {
+  async update(@Param('event_type_name') name: string, @Body({ schema: EventTypeUpdateSchema }) input: EventTypeUpdate, @Res({ passthrough: true }) reply: FastifyReply) {
     const { eventType, created } = await this.eventTypes.update(name, input);
     reply.status(created ? 201 : 200);
     return eventTypeOut(eventType);
   }
 
   @Patch(':event_type_name')
-  async patch(@Param('event_type_name') name: string, @Body(new ZodPipe(EventTypePatchSchema)) input: EventTypePatch) {
+  async patch(@Param('event_type_name') name: string, @Body({ schema: EventTypePatchSchema }) input: EventTypePatch) {
     return eventTypeOut(await this.eventTypes.patch(name, input));
   }
 
   /** Archives; `?expunge=true` deletes for good. */
   @Delete(':event_type_name')
   @HttpCode(204)
-  async delete(@Param('event_type_name') name: string, @Query(new ZodPipe(DeleteEventTypeQuerySchema, 'query')) { expunge }: { expunge: boolean }): Promise<void> {
+  async delete(@Param('event_type_name') name: string, @Query({ schema: DeleteEventTypeQuerySchema }) { expunge }: { expunge: boolean }): Promise<void> {
     await this.eventTypes.delete(name, expunge);
   }
 }

@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { MessageIn, MessageInSchema, messageOut, WithContentQuerySchema } from '@herald/api';
 import { ApplicationService, MessageService } from '@herald/domain';
-import { ZodPipe } from '@herald/platform';
 
 /** The hot write path: accept a message, make it durable, hand it to fan-out. */
 @Controller('api/v1/app/:app_id/msg')
@@ -15,8 +14,8 @@ export class MessageIngestController {
   @HttpCode(202)
   async create(
     @Param('app_id') appId: string,
-    @Body(new ZodPipe(MessageInSchema)) input: MessageIn,
-    @Query(new ZodPipe(WithContentQuerySchema, 'query')) query: { with_content: boolean },
+    @Body({ schema: MessageInSchema }) input: MessageIn,
+    @Query({ schema: WithContentQuerySchema }) query: { with_content: boolean },
   ) {
     const application = await this.applications.get(appId);
     const message = await this.messages.create(application.id, input);

@@ -5,6 +5,7 @@ import { ConfigError, HeraldConfig, loadConfig } from '@herald/config';
 import { probeRedis } from '@herald/queue';
 import { HeraldModule } from './herald.module';
 import { registerIdempotency } from './idempotency.hooks';
+import { serveOpenApi } from './openapi';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -22,6 +23,7 @@ export async function createHerald(config: HeraldConfig, apps: Type[]): Promise<
   });
   app.enableShutdownHooks();
   registerIdempotency(app);
+  serveOpenApi(app);
   return app;
 }
 

@@ -1,10 +1,11 @@
 import { DynamicModule, Logger, Module, OnApplicationShutdown, Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ConfigModule, HeraldConfig } from '@herald/config';
 import { PersistenceModule } from '@herald/persistence';
 import { QueueModule } from '@herald/queue';
 import { ApiTokenGuard } from './api-token.guard';
 import { HealthController } from './health.controller';
+import { SchemaValidationPipe } from './schema-validation.pipe';
 import { SvixErrorFilter } from './svix-error.filter';
 
 /**
@@ -21,6 +22,7 @@ export class HeraldModule implements OnApplicationShutdown {
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: SvixErrorFilter },
+        { provide: APP_PIPE, useClass: SchemaValidationPipe },
       ],
     };
   }

@@ -5,4 +5,4 @@ export * from './health.controller';
 export * from './herald.module';
 export * from './idempotency.hooks';
 export * from './svix-error.filter';
-export * from './zod.pipe';
+export * from './schema-validation.pipe';
