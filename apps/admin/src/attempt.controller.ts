@@ -49,12 +49,13 @@ export class AttemptController {
     return listResponse(await this.attempts.attemptedDestinations(application.id, message.id, query), ({ endpoint, delivery }) => messageEndpointOut(endpoint, delivery));
   }
 
-  /** A new, manual attempt of the message to the endpoint, with the same webhook-id. */
+  /** A new, manual attempt of the message to the endpoint, with the same webhook-id. Answers `{}`, as Svix does. */
   @Post('msg/:msg_id/endpoint/:endpoint_id/resend')
   @HttpCode(202)
-  async resend(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Param('endpoint_id') endpointId: string): Promise<void> {
+  async resend(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Param('endpoint_id') endpointId: string): Promise<Record<string, never>> {
     const application = await this.applications.get(appId);
     const [message, endpoint] = await Promise.all([this.messages.get(application.id, msgId), this.endpoints.get(application.id, endpointId)]);
     await this.redelivery.resend(message, endpoint);
+    return {};
   }
 }

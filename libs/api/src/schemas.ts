@@ -194,7 +194,7 @@ export const AttemptListQuerySchema = z.object({
 });
 export type AttemptListQuery = z.infer<typeof AttemptListQuerySchema>;
 
-export const AttemptedQuerySchema = z.object({ ...page('descending'), ...timeWindow, status: attemptStatus.optional(), channel: channel.optional() });
+export const AttemptedQuerySchema = z.object({ ...page('descending'), ...timeWindow, status: attemptStatus.optional(), channel: channel.optional(), event_types: listQuery });
 export type AttemptedQuery = z.infer<typeof AttemptedQuerySchema>;
 
 export const StatsQuerySchema = z.object({ since: timestamp.optional(), until: timestamp.optional() });

@@ -60,13 +60,18 @@ export class AttemptService {
     }
     if (query.before) q.andWhere('attempt.created_at < :before', { before: query.before.getTime() });
     if (query.after) q.andWhere('attempt.created_at > :after', { after: query.after.getTime() });
-    if (query.event_types?.length || query.channel) {
-      const messages = q.subQuery().select('message.id').from(Message, 'message').where('message.app_id = :appId');
-      if (query.event_types?.length) messages.andWhere('message.event_type IN (:...eventTypes)', { eventTypes: query.event_types });
-      if (query.channel) messages.andWhere('message.channels LIKE :channel', { channel: `%"${query.channel}"%` });
-      q.andWhere(`attempt.message_id IN ${messages.getQuery()}`);
-    }
+    this.filterByMessage(q, 'attempt', appId, query);
     return paginate(q, 'attempt.id', (attempt) => attempt.id, query);
+  }
+
+  /** Narrows attempts or deliveries to messages of the given event types and channel. */
+  private filterByMessage<T extends MessageAttempt | Delivery>(q: SelectQueryBuilder<T>, alias: string, appId: string, query: { event_types?: string[]; channel?: string }): void {
+    if (!query.event_types?.length && !query.channel) return;
+    const messages = q.subQuery().select('message.id').from(Message, 'message').where('message.app_id = :appId', { appId });
+    if (query.event_types?.length) messages.andWhere('message.event_type IN (:...eventTypes)', { eventTypes: query.event_types });
+    // channels is a JSON array of validated names: a quoted match is exact.
+    if (query.channel) messages.andWhere('message.channels LIKE :channel', { channel: `%"${query.channel}"%` });
+    q.andWhere(`${alias}.message_id IN ${messages.getQuery()}`);
   }
 
   private deliveries(
@@ -81,6 +86,7 @@ export class AttemptService {
     if (query.status !== undefined) q.andWhere('delivery.status = :status', { status: DELIVERY_STATUS[query.status as AttemptStatus] ?? 'none' });
     if (query.before) q.andWhere('delivery.created_at < :before', { before: query.before.getTime() });
     if (query.after) q.andWhere('delivery.created_at > :after', { after: query.after.getTime() });
+    this.filterByMessage(q, 'delivery', appId, query);
     return paginate(q, keyColumn, keyOf, query);
   }
 }

@@ -14,6 +14,12 @@ describe('ids', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('keep their order within one millisecond', () => {
+    const ids = Array.from({ length: 1_000 }, () => timeSortableId(1_700_000_000_000));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1_000);
+  });
+
   it('do not repeat', () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => newId.delivery()));
     expect(ids.size).toBe(20_000);
