@@ -1,11 +1,30 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
+import { BullBoardModule } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { DomainModule } from '@herald/domain';
+import { QueueName } from '@herald/queue';
 import { ApplicationController } from './application.controller';
 import { AttemptController } from './attempt.controller';
 import { EndpointController } from './endpoint.controller';
 import { EventTypeController } from './event-type.controller';
+import { LiveEventReader } from './live/live-event.reader';
+import { BULL_BOARD_ROUTE, OperatorAuth } from './live/operator-auth';
+import { SessionController } from './live/session.controller';
+import { StatsTicker } from './live/stats.ticker';
+import { StreamController } from './live/stream.controller';
 import { MessageController } from './message.controller';
 
-/** The management API (everything but message creation). */
-@Module({ imports: [DomainModule], controllers: [ApplicationController, EventTypeController, EndpointController, MessageController, AttemptController] })
+/** The management API (everything but message creation), live streams, and Bull Board. */
+@Module({
+  imports: [
+    DomainModule,
+    EventEmitterModule.forRoot(),
+    BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: BullBoardFastifyAdapter }),
+    BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
+  ],
+  controllers: [ApplicationController, EventTypeController, EndpointController, MessageController, AttemptController, StreamController, SessionController],
+  providers: [LiveEventReader, StatsTicker, OperatorAuth],
+})
 export class AdminModule {}

@@ -23,6 +23,7 @@ import {
   TimeRangeInSchema,
 } from '@herald/api';
 import { ApplicationService, currentSecret, EndpointService, RedeliveryService, timeSortableId } from '@herald/domain';
+import { endpointStats, LiveFeed } from '@herald/live';
 
 @Controller('api/v1/app/:app_id/endpoint')
 export class EndpointController {
@@ -30,6 +31,7 @@ export class EndpointController {
     private readonly applications: ApplicationService,
     private readonly endpoints: EndpointService,
     private readonly redelivery: RedeliveryService,
+    private readonly live: LiveFeed,
   ) {}
 
   @Get()
@@ -124,10 +126,18 @@ export class EndpointController {
     return finishedTask('endpoint.replay');
   }
 
+  /**
+   * Svix's delivery counts (from the database, optionally within since/until), plus Herald's `window`:
+   * attempts by outcome and latency percentiles over the sliding window, the numbers `stats` events carry.
+   */
   @Get(':endpoint_id/stats')
   async stats(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query({ schema: StatsQuerySchema }) query: StatsQuery) {
-    const application = await this.applications.get(appId);
-    return this.endpoints.stats(application.id, endpointId, query.since, query.until);
+    const endpoint = await this.endpoint(appId, endpointId);
+    const [counts, window] = await Promise.all([
+      this.endpoints.stats(endpoint.appId, endpoint.id, query.since, query.until),
+      this.live.window(new Set([endpoint.id])),
+    ]);
+    return { ...counts, window: { windowMs: window.windowMs, ...endpointStats(window, endpoint.id) } };
   }
 
   private async endpoint(appId: string, endpointId: string) {

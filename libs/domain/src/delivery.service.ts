@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
+import { DeliveryOutcome, LiveFeed } from '@herald/live';
 import { AttemptStatus, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '@herald/persistence';
 import { webhookHeaders } from '@herald/signing';
 import { DeliveryScheduler } from './delivery-scheduler';
@@ -36,6 +37,7 @@ export class DeliveryService {
     private readonly client: WebhookClient,
     private readonly scheduler: DeliveryScheduler,
     private readonly config: HeraldConfig,
+    private readonly live: LiveFeed,
   ) {}
 
   /**
@@ -74,6 +76,7 @@ export class DeliveryService {
 
     if (verdict.disableEndpoint) await this.disableEndpoint(endpoint, verdict.disableEndpoint);
     if (verdict.nextAttemptAt) await this.scheduler.schedule([{ id: delivery.id, attemptCount: attempt, nextAttemptAt: verdict.nextAttemptAt }]);
+    await this.publish(target, attempt, outcome, outcomeOf(verdict), verdict.nextAttemptAt);
     const log = { msg: 'attempt', appId: delivery.appId, endpointId: endpoint.id, msgId: message.id, attempt, statusCode: outcome.statusCode, durationMs: outcome.durationMs, outcome: verdict.status };
     if (verdict.status === DeliveryStatus.Failed) this.logger.warn({ ...log, msg: 'delivery failed for good' });
     else this.logger.debug(log);
@@ -93,6 +96,22 @@ export class DeliveryService {
       if (succeeded(outcome)) {
         await tx.getRepository(Delivery).update({ id: target.delivery.id }, { status: DeliveryStatus.Succeeded, nextAttemptAt: null, updatedAt: new Date() });
       }
+    });
+    await this.publish(target, 0, outcome, succeeded(outcome) ? 'succeeded' : 'failed', null);
+  }
+
+  private publish({ delivery, message }: Target, attempt: number, outcome: HttpOutcome, status: DeliveryOutcome, nextAttemptAt: Date | null): Promise<void> {
+    return this.live.attempt({
+      appId: delivery.appId,
+      endpointId: delivery.endpointId,
+      msgId: message.id,
+      eventType: message.eventType,
+      attempt,
+      status,
+      responseStatusCode: outcome.statusCode,
+      durationMs: outcome.durationMs,
+      nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
+      timestamp: new Date().toISOString(),
     });
   }
 
@@ -154,7 +173,15 @@ export class DeliveryService {
   private async disableEndpoint(endpoint: Endpoint, reason: string): Promise<void> {
     await this.db.getRepository(Endpoint).update({ id: endpoint.id }, { disabled: true, disabledReason: reason, updatedAt: new Date() });
     this.logger.warn({ msg: 'endpoint disabled', appId: endpoint.appId, endpointId: endpoint.id, reason });
+    await this.live.endpointChanged({ appId: endpoint.appId, endpointId: endpoint.id, state: 'disabled', reason, timestamp: new Date().toISOString() });
   }
+}
+
+/** Retrying while a next attempt is scheduled; exhausted when the schedule ran out; failed when stopped for another reason (410). */
+function outcomeOf(verdict: Verdict): DeliveryOutcome {
+  if (verdict.status === DeliveryStatus.Succeeded) return 'succeeded';
+  if (verdict.status === DeliveryStatus.Pending) return 'retrying';
+  return verdict.disableEndpoint ? 'failed' : 'exhausted';
 }
 
 const succeeded = (outcome: HttpOutcome) => outcome.statusCode >= 200 && outcome.statusCode < 300;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EndpointHeadersPatchIn, EndpointIn, EndpointPatch, EndpointSecretRotateIn, EndpointUpdate } from '@herald/api';
+import { LiveFeed } from '@herald/live';
 import { Delivery, DeliveryStatus, Endpoint, EndpointSecret } from '@herald/persistence';
 import { generateSecret } from '@herald/signing';
 import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
@@ -23,7 +24,10 @@ export interface EndpointStats {
 
 @Injectable()
 export class EndpointService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly live: LiveFeed,
+  ) {}
 
   private get endpoints() {
     return this.db.getRepository(Endpoint);
@@ -166,6 +170,10 @@ export class EndpointService {
   private async apply(endpoint: Endpoint, changes: Partial<Endpoint>): Promise<Endpoint> {
     const updated = { ...endpoint, ...changes, updatedAt: new Date() };
     await this.save(() => this.endpoints.update({ id: endpoint.id }, updated), updated.uid);
+    if (updated.disabled !== endpoint.disabled) {
+      const state = updated.disabled ? 'disabled' : 'enabled';
+      await this.live.endpointChanged({ appId: updated.appId, endpointId: updated.id, state, reason: updated.disabled ? 'Disabled by an operator' : null, timestamp: updated.updatedAt.toISOString() });
+    }
     return updated;
   }
 

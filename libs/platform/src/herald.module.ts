@@ -1,29 +1,35 @@
-import { DynamicModule, Logger, Module, OnApplicationShutdown, Type } from '@nestjs/common';
+import { DynamicModule, Global, Logger, Module, OnApplicationShutdown, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ConfigModule, HeraldConfig } from '@herald/config';
+import { LiveModule } from '@herald/live';
 import { PersistenceModule } from '@herald/persistence';
 import { QueueModule } from '@herald/queue';
 import { ApiTokenGuard } from './api-token.guard';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { SchemaValidationPipe } from './schema-validation.pipe';
+import { SignedTokens } from './signed-tokens';
 import { SvixErrorFilter } from './svix-error.filter';
 
 /**
  * The composition root of every Herald process: shared infrastructure plus the app modules it runs
  * (ingest, delivery, admin, or all three for the all-in-one process). One definition builds them all.
  */
+@Global()
 @Module({})
 export class HeraldModule implements OnApplicationShutdown {
   static forRoot(config: HeraldConfig, apps: Type[]): DynamicModule {
     return {
       module: HeraldModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(config), QueueModule.forRoot(config), ...apps],
-      controllers: [HealthController],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(config), QueueModule.forRoot(config), LiveModule, ...apps],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: SvixErrorFilter },
         { provide: APP_PIPE, useClass: SchemaValidationPipe },
+        SignedTokens,
       ],
+      exports: [SignedTokens],
     };
   }
 

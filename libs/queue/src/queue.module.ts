@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { HeraldConfig } from '@herald/config';
+import { QueueDepths } from './queue-depths';
 import { QUEUE_JOB_OPTIONS, QueueName } from './queues';
 import { redisOptions } from './redis';
 
@@ -18,7 +19,8 @@ export class QueueModule {
         BullModule.forRoot({ connection: redisOptions(config.redisUrl, 'producer'), prefix: config.queuePrefix }),
         ...queues,
       ],
-      exports: queues,
+      providers: [QueueDepths],
+      exports: [...queues, QueueDepths],
     };
   }
 }

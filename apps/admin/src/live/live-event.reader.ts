@@ -1,0 +1,57 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import Redis from 'ioredis';
+import { HeraldConfig } from '@herald/config';
+import { LIVE_EVENT, LiveEvent, LiveFeed } from '@herald/live';
+import { redisOptions } from '@herald/queue';
+
+/**
+ * Follows the Redis event stream on a blocking connection of its own and re-emits every event on the
+ * in-process bus, where the SSE streams of this admin instance pick them up. Every instance reads the
+ * whole stream, so all of them show the same events.
+ */
+@Injectable()
+export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LiveEventReader.name);
+  private connection?: Redis;
+  private running = false;
+  private loop?: Promise<void>;
+  /** The id of the last event emitted: every stream that subscribes now gets events after it. */
+  lastId = '0-0';
+
+  constructor(
+    private readonly feed: LiveFeed,
+    private readonly bus: EventEmitter2,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.connection = new Redis(redisOptions(this.config.redisUrl, 'worker'));
+    this.connection.on('error', () => undefined); // reconnects by itself; read() reports failures below
+    this.running = true;
+    this.loop = this.follow();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.connection?.disconnect();
+    await this.loop;
+  }
+
+  private async follow(): Promise<void> {
+    let cursor = '$';
+    while (this.running) {
+      try {
+        for (const event of await this.feed.read(this.connection!, cursor, 2_000)) {
+          cursor = event.id;
+          this.lastId = event.id;
+          this.bus.emit(LIVE_EVENT, event satisfies LiveEvent);
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.warn({ msg: 'live stream read failed; retrying', error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { Controller, Delete, HttpCode, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { SignedTokens } from '@herald/platform';
+import { SESSION_COOKIE } from './operator-auth';
+
+const SESSION_TTL_MS = 12 * 3_600_000;
+
+/**
+ * Operator sessions for browsers: POST with the API token (Authorization: Bearer) sets an HttpOnly cookie
+ * that opens Bull Board (and the admin UI); DELETE signs out.
+ */
+@Controller('api/v1/auth/session')
+export class SessionController {
+  constructor(private readonly tokens: SignedTokens) {}
+
+  @Post()
+  @HttpCode(204)
+  signIn(@Res({ passthrough: true }) reply: FastifyReply): void {
+    const { token } = this.tokens.issue('session', SESSION_TTL_MS);
+    reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1_000}`);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  signOut(@Res({ passthrough: true }) reply: FastifyReply): void {
+    reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+  }
+}

@@ -1,0 +1,177 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { HeraldConfig } from '@herald/config';
+import { bucketOf, LATENCY_BUCKETS_MS, percentile } from './latency-histogram';
+import { DeliveryEventData, DeliveryOutcome, EndpointEventData, LiveEvent } from './live-events';
+import { Metrics } from './metrics';
+
+export const LIVE_REDIS = Symbol('LIVE_REDIS');
+
+const MINUTE = 60_000;
+const OUTCOMES: DeliveryOutcome[] = ['succeeded', 'failed', 'retrying', 'exhausted'];
+
+export interface WindowStats {
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  retrying: number;
+  exhausted: number;
+  /** Latency percentiles in ms (bucket upper bounds); null without attempts. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface StatsSnapshot {
+  windowMs: number;
+  total: WindowStats;
+  endpoints: Record<string, WindowStats & { appId: string }>;
+}
+
+export interface Counts {
+  outcomes: Record<DeliveryOutcome, number>;
+  latency: number[];
+}
+
+export interface WindowCounts {
+  windowMs: number;
+  endpoints: Record<string, { appId: string; counts: Counts }>;
+}
+
+/** The stats of the endpoints `include` keeps, each and in total (percentiles of the merged histograms). */
+export function statsFor(window: WindowCounts, include: (endpointId: string, appId: string) => boolean = () => true): StatsSnapshot {
+  const endpoints: StatsSnapshot['endpoints'] = {};
+  const total = emptyCounts();
+  for (const [endpointId, { appId, counts }] of Object.entries(window.endpoints)) {
+    if (!include(endpointId, appId)) continue;
+    addCounts(total, counts);
+    endpoints[endpointId] = { appId, ...summarise(counts) };
+  }
+  return { windowMs: window.windowMs, total: summarise(total), endpoints };
+}
+
+/** An endpoint's window stats, zeros when it had no attempt in the window. */
+export function endpointStats(window: WindowCounts, endpointId: string): WindowStats {
+  const entry = window.endpoints[endpointId];
+  return summarise(entry?.counts ?? emptyCounts());
+}
+
+/**
+ * The live side of deliveries, kept in Redis so every admin instance sees the same thing:
+ * - a Redis stream of events, whose entry ids are the durable, ordered cursor SSE clients resume from,
+ *   trimmed by age (HERALD_EVENT_RETENTION);
+ * - per endpoint and minute, counts by outcome and a latency histogram, summed over the sliding
+ *   window (HERALD_STATS_WINDOW) into the numbers `stats` events and the stats route show.
+ */
+@Injectable()
+export class LiveFeed implements OnModuleDestroy {
+  private readonly logger = new Logger(LiveFeed.name);
+  readonly streamKey: string;
+
+  constructor(
+    @Inject(LIVE_REDIS) private readonly redis: Redis,
+    private readonly config: HeraldConfig,
+    private readonly metrics: Metrics,
+  ) {
+    this.streamKey = `${config.queuePrefix}:live:events`;
+  }
+
+  /** Publishes an attempt's outcome and counts it, in one round trip. Never throws: live data must not fail a delivery. */
+  async attempt(data: DeliveryEventData): Promise<void> {
+    this.metrics.deliveries.inc({ outcome: data.status });
+    this.metrics.attemptDuration.observe({ outcome: data.status }, data.durationMs / 1_000);
+    const minute = Math.floor(Date.parse(data.timestamp) / MINUTE);
+    const bucketKey = this.statsKey(data.endpointId, minute);
+    const indexKey = this.indexKey(minute);
+    const ttlSeconds = Math.ceil(this.config.statsWindowMs / 1_000) + 120;
+    const pipeline = this.redis
+      .pipeline()
+      .hincrby(bucketKey, data.status, 1)
+      .hincrby(bucketKey, `lat${bucketOf(data.durationMs)}`, 1)
+      .expire(bucketKey, ttlSeconds)
+      .sadd(indexKey, `${data.appId}/${data.endpointId}`)
+      .expire(indexKey, ttlSeconds);
+    await this.publish(pipeline, 'delivery', data);
+  }
+
+  async endpointChanged(data: EndpointEventData): Promise<void> {
+    await this.publish(this.redis.pipeline(), 'endpoint', data);
+  }
+
+  /** Events after `afterId` (exclusive), oldest first, at most `count`. */
+  async range(afterId: string, count: number): Promise<LiveEvent[]> {
+    const entries = await this.redis.xrange(this.streamKey, `(${afterId}`, '+', 'COUNT', count);
+    return entries.map(([id, fields]) => toEvent(id, fields));
+  }
+
+  /** Blocks up to `blockMs` for events after `afterId` (`$`: only new ones) on a connection of its own. */
+  async read(connection: Redis, afterId: string, blockMs: number): Promise<LiveEvent[]> {
+    const result = await connection.xread('COUNT', 1_000, 'BLOCK', blockMs, 'STREAMS', this.streamKey, afterId);
+    return result ? result[0][1].map(([id, fields]) => toEvent(id, fields)) : [];
+  }
+
+  /** Raw counts over the sliding window, per endpoint (all active ones, or those given). Summarise with `statsFor`. */
+  async window(onlyEndpoints?: ReadonlySet<string>): Promise<WindowCounts> {
+    const now = Date.now();
+    const minutes = Array.from({ length: Math.ceil(this.config.statsWindowMs / MINUTE) }, (_, i) => Math.floor(now / MINUTE) - i);
+    const members = await this.redis.sunion(...minutes.map((minute) => this.indexKey(minute)));
+    const wanted = members.map((member) => member.split('/') as [string, string]).filter(([, endpointId]) => !onlyEndpoints || onlyEndpoints.has(endpointId));
+    const pipeline = this.redis.pipeline();
+    for (const [, endpointId] of wanted) for (const minute of minutes) pipeline.hgetall(this.statsKey(endpointId, minute));
+    const hashes = ((await pipeline.exec()) ?? []).map(([, value]) => (value ?? {}) as Record<string, string>);
+    const endpoints: WindowCounts['endpoints'] = {};
+    wanted.forEach(([appId, endpointId], i) => {
+      const counts = emptyCounts();
+      for (const hash of hashes.slice(i * minutes.length, (i + 1) * minutes.length)) addHash(counts, hash);
+      endpoints[endpointId] = { appId, counts };
+    });
+    return { windowMs: this.config.statsWindowMs, endpoints };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private async publish(pipeline: ReturnType<Redis['pipeline']>, type: LiveEvent['type'], data: object): Promise<void> {
+    const oldest = Date.now() - this.config.eventRetentionMs;
+    pipeline.xadd(this.streamKey, 'MINID', '~', String(oldest), '*', 'type', type, 'data', JSON.stringify(data));
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+    } catch (error) {
+      this.logger.warn({ msg: 'live event not published', type, error: (error as Error).message });
+    }
+  }
+
+  private statsKey(endpointId: string, minute: number): string {
+    return `${this.config.queuePrefix}:live:stats:${endpointId}:${minute}`;
+  }
+
+  private indexKey(minute: number): string {
+    return `${this.config.queuePrefix}:live:active:${minute}`;
+  }
+}
+
+const emptyCounts = (): Counts => ({ outcomes: { succeeded: 0, failed: 0, retrying: 0, exhausted: 0 }, latency: LATENCY_BUCKETS_MS.map(() => 0) });
+
+function addHash(counts: Counts, hash: Record<string, string>): void {
+  for (const outcome of OUTCOMES) counts.outcomes[outcome] += Number(hash[outcome] ?? 0);
+  counts.latency.forEach((_, i) => (counts.latency[i] += Number(hash[`lat${i}`] ?? 0)));
+}
+
+function addCounts(into: Counts, from: Counts): void {
+  for (const outcome of OUTCOMES) into.outcomes[outcome] += from.outcomes[outcome];
+  from.latency.forEach((count, i) => (into.latency[i] += count));
+}
+
+function summarise({ outcomes, latency }: Counts): WindowStats {
+  const attempts = OUTCOMES.reduce((sum, outcome) => sum + outcomes[outcome], 0);
+  return { attempts, ...outcomes, p50: percentile(latency, 50), p95: percentile(latency, 95), p99: percentile(latency, 99) };
+}
+
+function toEvent(id: string, fields: string[]): LiveEvent {
+  const record: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) record[fields[i]] = fields[i + 1];
+  return { id, type: record.type, data: JSON.parse(record.data) } as LiveEvent;
+}
