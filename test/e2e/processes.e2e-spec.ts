@@ -8,6 +8,7 @@ import { createTestDatabase, TestDatabase } from '../support/databases';
 import { deleteRedisPrefix, REDIS_URL } from '../support/herald';
 import { ENTRYPOINT, freePort, HeraldProcess } from '../support/process';
 import { Receiver } from '../support/receiver';
+import { SseClient } from '../support/sse-client';
 import { sleep, waitFor } from '../support/wait';
 
 /** The real entrypoints as separate OS processes: what `npm start` and a split deployment run. */
@@ -68,7 +69,7 @@ describe('Herald processes', () => {
     });
   });
 
-  describe('split mode on PostgreSQL: ingest, two delivery replicas, admin', () => {
+  describe('split mode on PostgreSQL: ingest, two delivery replicas, two admins', () => {
     let database: TestDatabase;
     let receiver: Receiver;
     const prefix = `herald-split-${randomBytes(4).toString('hex')}`;
@@ -82,7 +83,7 @@ describe('Herald processes', () => {
       await deleteRedisPrefix(prefix);
     });
 
-    it('delivers every message exactly once across the processes', async () => {
+    it('delivers every message exactly once across the processes, and both admins stream the same events', async () => {
       const token = `split-token-${randomBytes(8).toString('hex')}`;
       const env = (port: number) => ({
         REDIS_URL,
@@ -96,10 +97,11 @@ describe('Herald processes', () => {
       expect(await migrate.exited()).toBe(0);
       expect(migrate.stdout).toContain('Database is up to date');
 
-      const [ingestPort, adminPort] = [await freePort(), await freePort()];
+      const [ingestPort, adminPort, secondAdminPort] = [await freePort(), await freePort(), await freePort()];
       await Promise.all([
         run(ENTRYPOINT.ingest, env(ingestPort)).ready(),
         run(ENTRYPOINT.admin, env(adminPort)).ready(),
+        run(ENTRYPOINT.admin, env(secondAdminPort)).ready(),
         run(ENTRYPOINT.delivery, env(await freePort())).ready(),
         run(ENTRYPOINT.delivery, env(await freePort())).ready(),
       ]);
@@ -109,6 +111,8 @@ describe('Herald processes', () => {
       const app = await admin.application.create({ name: 'Split', uid: 'split' });
       const endpoint = await admin.endpoint.create(app.id, { url: receiver.on('/split', 200) });
       const { key } = await admin.endpoint.getSecret(app.id, endpoint.id);
+      const streams = [adminPort, secondAdminPort].map((port) => new SseClient(`http://127.0.0.1:${port}/api/v1/app/${app.id}/stream`, { authorization: `Bearer ${token}` }));
+      await waitFor('both streams connected', () => streams.every((stream) => stream.of('connected').length));
 
       const ids = new Set<string>();
       for (let i = 0; i < 60; i++) ids.add((await ingest.message.create('split', { eventType: 'split.test', payload: { i } })).id);
@@ -119,6 +123,13 @@ describe('Herald processes', () => {
       expect(received).toHaveLength(60);
       expect(new Set(received.map((r) => r.headers['webhook-id']))).toEqual(ids);
       for (const r of received) new Webhook(key).verify(r.body, r.headers);
+
+      await waitFor('60 delivery events on both streams', () => streams.every((stream) => stream.of('delivery').length >= 60));
+      const [first, second] = streams.map((stream) => stream.of('delivery'));
+      expect(second).toEqual(first);
+      expect(new Set(first.map((event) => event.data.msgId))).toEqual(ids);
+      expect(first.every((event) => event.data.status === 'succeeded')).toBe(true);
+      streams.forEach((stream) => stream.close());
     });
   });
 });
