@@ -7,7 +7,7 @@ import { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Message, MessageAtte
 import { jobId, QueueName } from '@herald/queue';
 import { DATABASE_KINDS } from '../support/databases';
 import { startTestHerald, TestHerald } from '../support/herald';
-import { Receiver } from '../support/receiver';
+import { Behaviour, Receiver } from '../support/receiver';
 
 /**
  * The domain services on real Redis and a real database, with no workers running: each step is called
@@ -55,6 +55,15 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
 
   async function deliveryFor(messageId: string, endpointId: string) {
     return db.getRepository(Delivery).findOneByOrFail({ messageId, endpointId });
+  }
+
+  /** An app with one endpoint at `path` answering as told, and one message fanned out to it. */
+  async function oneDelivery(path: string, reply: Behaviour, headers?: Record<string, string>) {
+    const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: receiver.on(`${path}-${database}`, reply), headers });
+    const message = await messages.create(app.id, { eventType: 'ping', payload: { hello: 'world' } });
+    await fanout.fanOut(message.id);
+    return { endpoint, message, row: await deliveryFor(message.id, endpoint.id), received: () => receiver.at(`${path}-${database}`) };
   }
 
   it('round-trips every column type through the migrated schema', async () => {
@@ -111,16 +120,12 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
   });
 
   it('sends a verifiable webhook, records the attempt, and does not send it again on a re-run', async () => {
-    const app = await newApp();
-    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/once-${database}`, 200), headers: { 'x-tenant': 't1', 'webhook-id': 'spoof' } });
-    const message = await messages.create(app.id, { eventType: 'ping', payload: { hello: 'world' } });
-    await fanout.fanOut(message.id);
-    const row = await deliveryFor(message.id, endpoint.id);
+    const { endpoint, message, row, received: receivedNow } = await oneDelivery('/once', 200, { 'x-tenant': 't1', 'webhook-id': 'spoof' });
 
     await delivery.attempt(row.id, 1);
     await delivery.attempt(row.id, 1);
 
-    const received = receiver.at(`/once-${database}`);
+    const received = receivedNow();
     expect(received).toHaveLength(1);
     expect(received[0].headers['x-tenant']).toBe('t1');
     expect(received[0].headers['webhook-id']).toBe(message.id);
@@ -133,11 +138,7 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
   });
 
   it('schedules the next attempt after a failure, and a re-run of the failed attempt only re-schedules it', async () => {
-    const app = await newApp();
-    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/fails-${database}`, 500) });
-    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
-    await fanout.fanOut(message.id);
-    const row = await deliveryFor(message.id, endpoint.id);
+    const { row, received } = await oneDelivery('/fails', 500);
 
     const before = Date.now();
     await delivery.attempt(row.id, 1);
@@ -151,38 +152,26 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
 
     await next!.remove();
     await delivery.attempt(row.id, 1);
-    expect(receiver.at(`/fails-${database}`)).toHaveLength(1);
+    expect(received()).toHaveLength(1);
     expect(await deliveriesQueue.getJob(jobId.delivery(row.id, 2))).toBeDefined();
   });
 
   it('gives up after the last scheduled attempt', async () => {
-    const app = await newApp();
-    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/dead-${database}`, 503) });
-    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
-    await fanout.fanOut(message.id);
-    const row = await deliveryFor(message.id, endpoint.id);
+    const { row } = await oneDelivery('/dead', 503);
     for (const attempt of [1, 2, 3]) await delivery.attempt(row.id, attempt);
     expect(await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).toMatchObject({ status: DeliveryStatus.Failed, attemptCount: 3, nextAttemptAt: null });
     expect(await deliveriesQueue.getJob(jobId.delivery(row.id, 4))).toBeUndefined();
   });
 
   it('honours Retry-After on 429 when it asks for longer than the schedule', async () => {
-    const app = await newApp();
-    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/busy-${database}`, { status: 429, headers: { 'retry-after': '7200' } }) });
-    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
-    await fanout.fanOut(message.id);
-    const row = await deliveryFor(message.id, endpoint.id);
+    const { row } = await oneDelivery('/busy', { status: 429, headers: { 'retry-after': '7200' } });
     await delivery.attempt(row.id, 1);
     const wait = (await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).nextAttemptAt!.getTime() - Date.now();
     expect(wait).toBeGreaterThan(7_100_000);
   });
 
   it('disables the endpoint when it answers 410 Gone', async () => {
-    const app = await newApp();
-    const endpoint = await endpoints.create(app.id, { url: receiver.on(`/gone-${database}`, 410) });
-    const message = await messages.create(app.id, { eventType: 'ping', payload: {} });
-    await fanout.fanOut(message.id);
-    const row = await deliveryFor(message.id, endpoint.id);
+    const { endpoint, row } = await oneDelivery('/gone', 410);
     await delivery.attempt(row.id, 1);
     expect(await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).toMatchObject({ status: DeliveryStatus.Failed });
     expect(await db.getRepository(Endpoint).findOneByOrFail({ id: endpoint.id })).toMatchObject({ disabled: true, disabledReason: 'The endpoint answered 410 Gone' });

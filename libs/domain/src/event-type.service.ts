@@ -19,17 +19,7 @@ export class EventTypeService {
 
   async create(input: EventTypeIn): Promise<EventType> {
     const now = new Date();
-    const eventType = this.eventTypes.create({
-      name: input.name,
-      description: input.description,
-      archived: input.archived ?? false,
-      deprecated: input.deprecated ?? false,
-      schemas: input.schemas ?? null,
-      featureFlag: input.featureFlag ?? null,
-      groupName: input.groupName ?? null,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const eventType = this.eventTypes.create({ name: input.name, ...settings(input), createdAt: now, updatedAt: now });
     try {
       await this.eventTypes.insert(eventType as never); // TypeORM's deep-partial type trips on the JSON column
     } catch (error) {
@@ -49,15 +39,7 @@ export class EventTypeService {
   async update(name: string, input: EventTypeUpdate): Promise<{ eventType: EventType; created: boolean }> {
     const existing = await this.eventTypes.findOneBy({ name });
     if (!existing) return { eventType: await this.create({ ...input, name }), created: true };
-    const changes = {
-      description: input.description,
-      archived: input.archived ?? false,
-      deprecated: input.deprecated ?? false,
-      schemas: input.schemas ?? null,
-      featureFlag: input.featureFlag ?? null,
-      groupName: input.groupName ?? null,
-    };
-    return { eventType: await this.apply(existing, changes), created: false };
+    return { eventType: await this.apply(existing, settings(input)), created: false };
   }
 
   async patch(name: string, input: EventTypePatch): Promise<EventType> {
@@ -77,4 +59,16 @@ export class EventTypeService {
     await this.eventTypes.update({ name: eventType.name }, updated as never); // TypeORM's deep-partial type trips on the JSON column
     return updated;
   }
+}
+
+/** Every field but the name, with Svix's defaults for those left out (a PUT resets them). */
+function settings(input: EventTypeUpdate): Omit<EventType, 'name' | 'createdAt' | 'updatedAt'> {
+  return {
+    description: input.description,
+    archived: input.archived ?? false,
+    deprecated: input.deprecated ?? false,
+    schemas: input.schemas ?? null,
+    featureFlag: input.featureFlag ?? null,
+    groupName: input.groupName ?? null,
+  };
 }
