@@ -9,7 +9,7 @@ export interface ReceivedWebhook {
 }
 
 /** One answer: a status, or a status with a body and headers; `hang` never answers at all. */
-export type Reply = number | { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+export type Reply = number | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | 'hang';
 /** How a path answers: one reply, or a list used in turn (the last one repeats). */
 export type Behaviour = Reply | Reply[];
 
@@ -31,8 +31,8 @@ export class Receiver {
         const behaviour = this.behaviours.get(path) ?? 200;
         const reply = Array.isArray(behaviour) ? behaviour[Math.min(hit, behaviour.length - 1)] : behaviour;
         if (reply === 'hang') return;
-        const { status, body: text = `answered ${status}`, headers = {} } = typeof reply === 'number' ? { status: reply } : reply;
-        res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text);
+        const { status, body: text = `answered ${status}`, headers = {}, delayMs = 0 } = typeof reply === 'number' ? { status: reply } : reply;
+        setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text), delayMs);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

@@ -52,6 +52,8 @@ const schema = z.object({
   HERALD_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('herald'),
   HERALD_MAX_PAYLOAD_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
   HERALD_SHUTDOWN_TIMEOUT: duration.default(20_000),
+  HERALD_RECONCILE_INTERVAL: duration.default(30_000),
+  HERALD_RETENTION_DAYS: int(1, 36_500).default(90),
   HERALD_STATS_INTERVAL: duration.default(5_000),
   HERALD_STATS_WINDOW: duration.default(300_000),
   HERALD_EVENT_RETENTION: duration.default(7_200_000),
@@ -88,6 +90,10 @@ export abstract class HeraldConfig {
   queuePrefix!: string;
   maxPayloadBytes!: number;
   shutdownTimeoutMs!: number;
+  /** How often the reconciler sweeps the database for work Redis lost; also how overdue work must be to count. */
+  reconcileIntervalMs!: number;
+  /** Payloads older than this many days are expunged. */
+  retentionDays!: number;
   /** How often `stats` events go out. */
   statsIntervalMs!: number;
   /** The sliding window stats are computed over. */
@@ -138,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     queuePrefix: e.HERALD_QUEUE_PREFIX,
     maxPayloadBytes: e.HERALD_MAX_PAYLOAD_BYTES,
     shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT,
+    reconcileIntervalMs: e.HERALD_RECONCILE_INTERVAL,
+    retentionDays: e.HERALD_RETENTION_DAYS,
     statsIntervalMs: e.HERALD_STATS_INTERVAL,
     statsWindowMs: e.HERALD_STATS_WINDOW,
     eventRetentionMs: e.HERALD_EVENT_RETENTION,

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Delivery } from '@herald/persistence';
-import { DeliveryJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
+import { DeliveryJob, ensureJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
 import { timeSortableId } from './ids';
 
 /**
@@ -13,6 +13,17 @@ import { timeSortableId } from './ids';
 @Injectable()
 export class DeliveryScheduler {
   constructor(@InjectQueue(QueueName.Deliveries) private readonly queue: Queue<DeliveryJob>) {}
+
+  /** Like `schedule`, for deliveries whose job Redis may have lost: re-adds or revives each one's job. Returns how many were missing. */
+  async ensure(deliveries: readonly Pick<Delivery, 'id' | 'attemptCount' | 'nextAttemptAt'>[]): Promise<number> {
+    const results = await Promise.all(
+      deliveries.map((delivery) => {
+        const attempt = delivery.attemptCount + 1;
+        return ensureJob(this.queue, JOB_NAME[QueueName.Deliveries], { deliveryId: delivery.id, attempt }, { jobId: jobId.delivery(delivery.id, attempt) });
+      }),
+    );
+    return results.filter((result) => result !== 'present').length;
+  }
 
   /** Queues a manual attempt of a delivery, to run now. */
   async resend(deliveryId: string): Promise<void> {

@@ -8,6 +8,7 @@ import { EventTypeService } from './event-type.service';
 import { FanoutService } from './fanout.service';
 import { IdempotencyService } from './idempotency.service';
 import { MessageService } from './message.service';
+import { RecoveryService } from './recovery.service';
 import { RedeliveryService } from './redelivery.service';
 import { WebhookClient } from './webhook-client';
 
@@ -21,6 +22,7 @@ const SERVICES = [
   FanoutService,
   IdempotencyService,
   MessageService,
+  RecoveryService,
   RedeliveryService,
   WebhookClient,
 ];

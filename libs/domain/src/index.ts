@@ -12,6 +12,7 @@ export * from './idempotency.service';
 export * from './ids';
 export * from './message.service';
 export * from './pagination';
+export * from './recovery.service';
 export * from './redelivery.service';
 export * from './retry-schedule';
 export * from './target-guard';

@@ -1,3 +1,4 @@
+export * from './ensure-job';
 export * from './queue-depths';
 export * from './queue-worker';
 export * from './queue.module';

@@ -57,12 +57,18 @@ export const QUEUE_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QueueName.Deliveries]: DEFAULT_JOB_OPTIONS,
 };
 
-/** Worker settings per queue, in one table. A lock outlives the HTTP timeout, so an attempt in flight is never handed to a second worker. */
-export function workerSettings(queue: QueueName, config: HeraldConfig): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {
+/**
+ * Worker settings per queue, in one table. A delivery's lock outlives two HTTP timeouts, so an attempt in
+ * flight is never handed to a second worker; a crashed worker's jobs come back once the lock lapses and
+ * the stalled check (every lock duration) sees it.
+ */
+export function workerSettings(queue: QueueName, config: HeraldConfig): Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval'> {
   switch (queue) {
     case QueueName.Tasks:
-      return { concurrency: config.fanoutConcurrency, lockDuration: 60_000 };
-    case QueueName.Deliveries:
-      return { concurrency: config.deliveryConcurrency, lockDuration: config.deliveryTimeoutMs + 30_000 };
+      return { concurrency: config.fanoutConcurrency, lockDuration: 30_000, stalledInterval: 30_000 };
+    case QueueName.Deliveries: {
+      const lockDuration = 2 * config.deliveryTimeoutMs + 5_000;
+      return { concurrency: config.deliveryConcurrency, lockDuration, stalledInterval: Math.min(30_000, lockDuration) };
+    }
   }
 }
