@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
 import { DeliveryService } from '@herald/domain';
 import { DeliveryJob, QueueName, QueueWorker } from '@herald/queue';
@@ -13,8 +13,13 @@ export class DeliveryProcessor extends QueueWorker<QueueName.Deliveries> {
     super(QueueName.Deliveries, config);
   }
 
-  protected process(job: Job<DeliveryJob>): Promise<void> {
+  /** An endpoint at its cap or rate limit: the job goes back to delayed (not an attempt, not a failure). */
+  protected async process(job: Job<DeliveryJob>, token?: string): Promise<void> {
     const { deliveryId, attempt } = job.data;
-    return attempt === 0 ? this.deliveries.resend(deliveryId) : this.deliveries.attempt(deliveryId, attempt);
+    if (attempt === 0) return this.deliveries.resend(deliveryId);
+    const wait = await this.deliveries.attempt(deliveryId, attempt);
+    if (wait === 0) return;
+    await job.moveToDelayed(Date.now() + wait + Math.floor(Math.random() * 50), token);
+    throw new DelayedError();
   }
 }

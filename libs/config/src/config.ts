@@ -49,6 +49,7 @@ const schema = z.object({
   HERALD_DELIVERY_TIMEOUT: duration.default(15_000),
   HERALD_DELIVERY_CONCURRENCY: int(1, 10_000).default(64),
   HERALD_FANOUT_CONCURRENCY: int(1, 1_000).default(8),
+  HERALD_ENDPOINT_CONCURRENCY: int(1, 10_000).default(10),
   HERALD_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('herald'),
   HERALD_MAX_PAYLOAD_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
   HERALD_SHUTDOWN_TIMEOUT: duration.default(20_000),
@@ -87,6 +88,8 @@ export abstract class HeraldConfig {
   deliveryTimeoutMs!: number;
   deliveryConcurrency!: number;
   fanoutConcurrency!: number;
+  /** Attempts in flight to one endpoint, across every delivery process. */
+  endpointConcurrency!: number;
   queuePrefix!: string;
   maxPayloadBytes!: number;
   shutdownTimeoutMs!: number;
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     deliveryTimeoutMs: e.HERALD_DELIVERY_TIMEOUT,
     deliveryConcurrency: e.HERALD_DELIVERY_CONCURRENCY,
     fanoutConcurrency: e.HERALD_FANOUT_CONCURRENCY,
+    endpointConcurrency: e.HERALD_ENDPOINT_CONCURRENCY,
     queuePrefix: e.HERALD_QUEUE_PREFIX,
     maxPayloadBytes: e.HERALD_MAX_PAYLOAD_BYTES,
     shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT,

@@ -6,6 +6,7 @@ import { DeliveryOutcome, LiveFeed } from '@herald/live';
 import { AttemptStatus, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '@herald/persistence';
 import { webhookHeaders } from '@herald/signing';
 import { DeliveryScheduler } from './delivery-scheduler';
+import { EndpointGate } from './endpoint-gate';
 import { signingSecrets } from './endpoint.service';
 import { newId } from './ids';
 import { delayBeforeAttempt, parseRetryAfter } from './retry-schedule';
@@ -38,26 +39,41 @@ export class DeliveryService {
     private readonly scheduler: DeliveryScheduler,
     private readonly config: HeraldConfig,
     private readonly live: LiveFeed,
+    private readonly gate: EndpointGate,
   ) {}
 
   /**
    * Performs scheduled attempt `attempt` of a delivery: sign, POST, record the attempt, then succeed,
    * schedule the next attempt or give up. A job for an attempt that is already recorded (a re-run after a
    * crash) sends nothing and only makes sure the following attempt is scheduled.
+   * When the endpoint is at its in-flight cap or rate limit, nothing is sent and the answer is how many ms
+   * to wait before trying again (the caller puts the job back); otherwise 0.
    */
-  async attempt(deliveryId: string, attempt: number): Promise<void> {
+  async attempt(deliveryId: string, attempt: number): Promise<number> {
     const delivery = await this.db.getRepository(Delivery).findOneBy({ id: deliveryId });
-    if (!delivery || delivery.status !== DeliveryStatus.Pending) return;
+    if (!delivery || delivery.status !== DeliveryStatus.Pending) return 0;
     if (delivery.attemptCount >= attempt) {
       await this.scheduler.schedule([delivery]);
-      return;
+      return 0;
     }
     const target = await this.load(delivery);
     if (!target || target.endpoint.disabled) {
       await this.finishWithoutSending(delivery, !target ? 'message or endpoint deleted' : 'endpoint disabled');
-      return;
+      return 0;
     }
-    const { message, endpoint } = target;
+    const holder = `${delivery.id}-${attempt}`;
+    const wait = await this.gate.acquire(target.endpoint, holder);
+    if (wait > 0) return wait;
+    try {
+      await this.perform(target, attempt);
+    } finally {
+      await this.gate.release(target.endpoint.id, holder);
+    }
+    return 0;
+  }
+
+  private async perform(target: Target, attempt: number): Promise<void> {
+    const { delivery, message, endpoint } = target;
     const outcome = await this.send(target);
     const verdict = this.judge(outcome, delivery, attempt);
     const recorded = await this.db.transaction(async (tx) => {

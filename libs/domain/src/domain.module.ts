@@ -3,6 +3,7 @@ import { ApplicationService } from './application.service';
 import { AttemptService } from './attempt.service';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryService } from './delivery.service';
+import { EndpointGate } from './endpoint-gate';
 import { EndpointService } from './endpoint.service';
 import { EventTypeService } from './event-type.service';
 import { FanoutService } from './fanout.service';
@@ -17,6 +18,7 @@ const SERVICES = [
   AttemptService,
   DeliveryScheduler,
   DeliveryService,
+  EndpointGate,
   EndpointService,
   EventTypeService,
   FanoutService,

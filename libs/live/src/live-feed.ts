@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
+import { REDIS_CLIENT } from '@herald/queue';
 import { bucketOf, LATENCY_BUCKETS_MS, percentile } from './latency-histogram';
 import { DeliveryEventData, DeliveryOutcome, EndpointEventData, LiveEvent } from './live-events';
 import { Metrics } from './metrics';
-
-export const LIVE_REDIS = Symbol('LIVE_REDIS');
 
 const MINUTE = 60_000;
 const OUTCOMES: DeliveryOutcome[] = ['succeeded', 'failed', 'retrying', 'exhausted'];
@@ -64,12 +63,12 @@ export function endpointStats(window: WindowCounts, endpointId: string): WindowS
  *   window (HERALD_STATS_WINDOW) into the numbers `stats` events and the stats route show.
  */
 @Injectable()
-export class LiveFeed implements OnModuleDestroy {
+export class LiveFeed {
   private readonly logger = new Logger(LiveFeed.name);
   readonly streamKey: string;
 
   constructor(
-    @Inject(LIVE_REDIS) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly config: HeraldConfig,
     private readonly metrics: Metrics,
   ) {
@@ -126,10 +125,6 @@ export class LiveFeed implements OnModuleDestroy {
       endpoints[endpointId] = { appId, counts };
     });
     return { windowMs: this.config.statsWindowMs, endpoints };
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.redis.disconnect();
   }
 
   private async publish(pipeline: ReturnType<Redis['pipeline']>, type: LiveEvent['type'], data: object): Promise<void> {

@@ -17,10 +17,10 @@ export abstract class QueueWorker<Q extends QueueName> implements OnApplicationB
     protected readonly config: HeraldConfig,
   ) {}
 
-  protected abstract process(job: Job<JobDataOf[Q]>): Promise<void>;
+  protected abstract process(job: Job<JobDataOf[Q]>, token?: string): Promise<void>;
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker<JobDataOf[Q]>(this.queue, (job) => this.process(job), {
+    this.worker = new Worker<JobDataOf[Q]>(this.queue, (job, token) => this.process(job, token), {
       connection: redisOptions(this.config.redisUrl, 'worker'),
       prefix: this.config.queuePrefix,
       ...workerSettings(this.queue, this.config),

@@ -1,0 +1,42 @@
+import { DomainModule, EndpointGate } from '@herald/domain';
+import { startTestHerald, TestHerald } from '../support/herald';
+
+/** The per-endpoint gate's Lua script on real Redis. */
+describe('EndpointGate', () => {
+  let herald: TestHerald;
+  let gate: EndpointGate;
+
+  beforeAll(async () => {
+    herald = await startTestHerald({ apps: [DomainModule], listen: false, env: { HERALD_ENDPOINT_CONCURRENCY: '3', HERALD_DELIVERY_TIMEOUT: '1s' } });
+    gate = herald.app.get(EndpointGate, { strict: false });
+  });
+  afterAll(async () => herald?.close());
+
+  it('lets at most the cap of attempts in flight per endpoint, and frees a slot on release', async () => {
+    const endpoint = { id: 'ep_cap', rateLimit: null };
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((holder) => gate.acquire(endpoint, holder)))).toEqual([0, 0, 0, 100]);
+    expect(await gate.acquire({ id: 'ep_other', rateLimit: null }, 'a')).toBe(0); // another endpoint is not affected
+    await gate.release(endpoint.id, 'b');
+    expect(await gate.acquire(endpoint, 'd')).toBe(0);
+  });
+
+  it('expires the slot of a holder that never released it (a crashed worker)', async () => {
+    const endpoint = { id: 'ep_crash', rateLimit: null };
+    const now = Date.now();
+    for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder, now)).toBe(0);
+    expect(await gate.acquire(endpoint, 'd', now)).toBeGreaterThan(0);
+    expect(await gate.acquire(endpoint, 'd', now + 7_001)).toBe(0); // slot lifetime: 2 × timeout + 5 s
+  });
+
+  it('holds an endpoint to its rateLimit per second, then lets it go on the next second', async () => {
+    const endpoint = { id: 'ep_rate', rateLimit: 2 };
+    const second = Math.floor(Date.now() / 1_000) * 1_000 + 1_000;
+    const results: number[] = [];
+    for (const holder of ['a', 'b', 'c']) {
+      results.push(await gate.acquire(endpoint, holder, second + 100));
+      await gate.release(endpoint.id, holder);
+    }
+    expect(results).toEqual([0, 0, 900]); // the third waits for the next second
+    expect(await gate.acquire(endpoint, 'c', second + 1_000)).toBe(0);
+  });
+});
