@@ -54,6 +54,11 @@ const schema = z.object({
   HERALD_MAX_PAYLOAD_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
   HERALD_SHUTDOWN_TIMEOUT: duration.default(20_000),
   HERALD_RECONCILE_INTERVAL: duration.default(30_000),
+  HERALD_CIRCUIT_THRESHOLD: int(1, 10_000).default(5),
+  HERALD_CIRCUIT_COOLDOWN: duration.default(30_000),
+  HERALD_DISABLE_AFTER: duration.default(5 * 86_400_000),
+  HERALD_OPERATIONAL_WEBHOOK_URL: z.string().url('expected an http(s) URL').optional(),
+  HERALD_OPERATIONAL_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,100}$/, 'expected whsec_ followed by base64').optional(),
   HERALD_RETENTION_DAYS: int(1, 36_500).default(90),
   HERALD_STATS_INTERVAL: duration.default(5_000),
   HERALD_STATS_WINDOW: duration.default(300_000),
@@ -95,6 +100,14 @@ export abstract class HeraldConfig {
   shutdownTimeoutMs!: number;
   /** How often the reconciler sweeps the database for work Redis lost; also how overdue work must be to count. */
   reconcileIntervalMs!: number;
+  /** Consecutive failed attempts that open an endpoint's circuit. */
+  circuitThreshold!: number;
+  /** How long an open circuit holds attempts back before one probe goes through. */
+  circuitCooldownMs!: number;
+  /** Continuous failure for this long disables the endpoint. */
+  disableAfterMs!: number;
+  operationalWebhookUrl?: string;
+  operationalWebhookSecret?: string;
   /** Payloads older than this many days are expunged. */
   retentionDays!: number;
   /** How often `stats` events go out. */
@@ -150,6 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT,
     reconcileIntervalMs: e.HERALD_RECONCILE_INTERVAL,
     retentionDays: e.HERALD_RETENTION_DAYS,
+    circuitThreshold: e.HERALD_CIRCUIT_THRESHOLD,
+    circuitCooldownMs: e.HERALD_CIRCUIT_COOLDOWN,
+    disableAfterMs: e.HERALD_DISABLE_AFTER,
+    operationalWebhookUrl: e.HERALD_OPERATIONAL_WEBHOOK_URL,
+    operationalWebhookSecret: e.HERALD_OPERATIONAL_WEBHOOK_SECRET,
     statsIntervalMs: e.HERALD_STATS_INTERVAL,
     statsWindowMs: e.HERALD_STATS_WINDOW,
     eventRetentionMs: e.HERALD_EVENT_RETENTION,

@@ -7,6 +7,7 @@ import { AttemptStatus, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, Mess
 import { webhookHeaders } from '@herald/signing';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { EndpointGate } from './endpoint-gate';
+import { EndpointHealth } from './endpoint-health';
 import { signingSecrets } from './endpoint.service';
 import { newId } from './ids';
 import { delayBeforeAttempt, parseRetryAfter } from './retry-schedule';
@@ -40,6 +41,7 @@ export class DeliveryService {
     private readonly config: HeraldConfig,
     private readonly live: LiveFeed,
     private readonly gate: EndpointGate,
+    private readonly health: EndpointHealth,
   ) {}
 
   /**
@@ -61,8 +63,10 @@ export class DeliveryService {
       await this.finishWithoutSending(delivery, !target ? 'message or endpoint deleted' : 'endpoint disabled');
       return 0;
     }
+    const admission = this.health.admit(target.endpoint);
+    if (admission.wait > 0) return admission.wait;
     const holder = `${delivery.id}-${attempt}`;
-    const wait = await this.gate.acquire(target.endpoint, holder);
+    const wait = await this.gate.acquire(target.endpoint, holder, Date.now(), admission.probe ? 1 : undefined);
     if (wait > 0) return wait;
     try {
       await this.perform(target, attempt);
@@ -90,7 +94,9 @@ export class DeliveryService {
     });
     if (!recorded) return;
 
-    if (verdict.disableEndpoint) await this.disableEndpoint(endpoint, verdict.disableEndpoint);
+    if (verdict.disableEndpoint) await this.health.disable(endpoint, verdict.disableEndpoint);
+    else if (succeeded(outcome)) await this.health.succeeded(endpoint);
+    else await this.health.failed(endpoint);
     if (verdict.nextAttemptAt) await this.scheduler.schedule([{ id: delivery.id, attemptCount: attempt, nextAttemptAt: verdict.nextAttemptAt }]);
     await this.publish(target, attempt, outcome, outcomeOf(verdict), verdict.nextAttemptAt);
     const log = { msg: 'attempt', appId: delivery.appId, endpointId: endpoint.id, msgId: message.id, attempt, statusCode: outcome.statusCode, durationMs: outcome.durationMs, outcome: verdict.status };
@@ -186,11 +192,6 @@ export class DeliveryService {
     this.logger.log({ msg: 'delivery dropped without sending', appId: delivery.appId, endpointId: delivery.endpointId, msgId: delivery.messageId, reason });
   }
 
-  private async disableEndpoint(endpoint: Endpoint, reason: string): Promise<void> {
-    await this.db.getRepository(Endpoint).update({ id: endpoint.id }, { disabled: true, disabledReason: reason, updatedAt: new Date() });
-    this.logger.warn({ msg: 'endpoint disabled', appId: endpoint.appId, endpointId: endpoint.id, reason });
-    await this.live.endpointChanged({ appId: endpoint.appId, endpointId: endpoint.id, state: 'disabled', reason, timestamp: new Date().toISOString() });
-  }
 }
 
 /** Retrying while a next attempt is scheduled; exhausted when the schedule ran out; failed when stopped for another reason (410). */

@@ -4,6 +4,7 @@ import { AttemptService } from './attempt.service';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryService } from './delivery.service';
 import { EndpointGate } from './endpoint-gate';
+import { EndpointHealth } from './endpoint-health';
 import { EndpointService } from './endpoint.service';
 import { EventTypeService } from './event-type.service';
 import { FanoutService } from './fanout.service';
@@ -19,6 +20,7 @@ const SERVICES = [
   DeliveryScheduler,
   DeliveryService,
   EndpointGate,
+  EndpointHealth,
   EndpointService,
   EventTypeService,
   FanoutService,

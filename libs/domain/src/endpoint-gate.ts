@@ -37,9 +37,10 @@ export class EndpointGate {
     this.slotLifetimeMs = 2 * config.deliveryTimeoutMs + 5_000;
   }
 
-  async acquire(endpoint: Pick<Endpoint, 'id' | 'rateLimit'>, holder: string, now = Date.now()): Promise<number> {
+  /** `cap` narrows the in-flight limit (a half-open circuit lets one probe through). */
+  async acquire(endpoint: Pick<Endpoint, 'id' | 'rateLimit'>, holder: string, now = Date.now(), cap = this.config.endpointConcurrency): Promise<number> {
     const keys = [this.slotsKey(endpoint.id), `${this.config.queuePrefix}:gate:rate:${endpoint.id}:${Math.floor(now / 1_000)}`];
-    const args = [holder, now, this.slotLifetimeMs, this.config.endpointConcurrency, endpoint.rateLimit ?? 0];
+    const args = [holder, now, this.slotLifetimeMs, cap, endpoint.rateLimit ?? 0];
     return Number(await this.redis.eval(ACQUIRE, 2, ...keys, ...args));
   }
 

@@ -49,6 +49,10 @@ export class EndpointService {
       version: input.version ?? 1,
       disabled: input.disabled ?? false,
       disabledReason: null,
+      health: 'healthy',
+      consecutiveFailures: 0,
+      failingSince: null,
+      circuitOpenUntil: null,
       rateLimit: input.rateLimit ?? null,
       throttleRate: input.throttleRate ?? null,
       filterTypes: input.filterTypes ?? null,
@@ -187,9 +191,10 @@ export class EndpointService {
   }
 }
 
-/** Re-enabling an endpoint clears the reason it was disabled. */
+/** Re-enabling an endpoint clears why it was disabled and gives it a clean bill of health. */
 function withReenabled(endpoint: Endpoint, changes: Partial<Endpoint>): Partial<Endpoint> {
-  return changes.disabled === false && endpoint.disabled ? { ...changes, disabledReason: null } : changes;
+  if (changes.disabled !== false || !endpoint.disabled) return changes;
+  return { ...changes, disabledReason: null, health: 'healthy', consecutiveFailures: 0, failingSince: null, circuitOpenUntil: null };
 }
 
 /** The secret shown to users: the newest one. */

@@ -5,6 +5,7 @@ export * from './delivery.service';
 export * from './domain.module';
 export * from './endpoint-filter';
 export * from './endpoint-gate';
+export * from './endpoint-health';
 export * from './endpoint.service';
 export * from './event-type.service';
 export * from './errors';

@@ -16,11 +16,14 @@ export interface DeliveryEventData {
   timestamp: string;
 }
 
-/** An endpoint's state changed (disabled by a 410, enabled or disabled by an operator). */
+/**
+ * An endpoint's state changed: its health (healthy, failing, circuit open) from delivery outcomes, or
+ * disabled (410 Gone, failing for HERALD_DISABLE_AFTER, an operator) and enabled again.
+ */
 export interface EndpointEventData {
   appId: string;
   endpointId: string;
-  state: 'enabled' | 'disabled';
+  state: 'healthy' | 'failing' | 'open' | 'disabled' | 'enabled';
   reason: string | null;
   timestamp: string;
 }

@@ -164,7 +164,7 @@ export class StreamController {
         id: endpoint.id,
         appId: endpoint.appId,
         url: endpoint.url,
-        state: endpoint.disabled ? 'disabled' : 'enabled',
+        state: endpoint.disabled ? 'disabled' : endpoint.health,
         disabledReason: endpoint.disabledReason,
       })),
       queues,

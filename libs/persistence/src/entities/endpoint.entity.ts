@@ -1,6 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { JsonColumn, TimestampColumn } from './columns';
 
+export type EndpointHealthState = 'healthy' | 'failing' | 'open';
+
 /** A signing secret; after a rotation the previous one keeps signing until `expiresAt`. */
 export interface EndpointSecret {
   key: string;
@@ -19,6 +21,12 @@ export class Endpoint {
   @Column({ type: 'integer', default: 1 }) version: number;
   @Column({ type: 'boolean', default: false }) disabled: boolean;
   @Column({ name: 'disabled_reason', type: 'text', nullable: true }) disabledReason: string | null;
+  /** The health actor's state, moved only by delivery outcomes (see EndpointHealth). */
+  @Column({ type: 'varchar', length: 16, default: 'healthy' }) health: EndpointHealthState;
+  @Column({ name: 'consecutive_failures', type: 'integer', default: 0 }) consecutiveFailures: number;
+  /** When the current run of failures began; null while healthy. */
+  @TimestampColumn({ name: 'failing_since', nullable: true }) failingSince: Date | null;
+  @TimestampColumn({ name: 'circuit_open_until', nullable: true }) circuitOpenUntil: Date | null;
   @Column({ name: 'rate_limit', type: 'integer', nullable: true }) rateLimit: number | null;
   @Column({ name: 'throttle_rate', type: 'integer', nullable: true }) throttleRate: number | null;
   @JsonColumn({ name: 'filter_types', nullable: true }) filterTypes: string[] | null;

@@ -1,0 +1,94 @@
+import { DataSource } from 'typeorm';
+import { Webhook } from 'standardwebhooks';
+import { ApplicationService, DeliveryService, DomainModule, EndpointService, FanoutService, MessageService } from '@herald/domain';
+import { LiveFeed } from '@herald/live';
+import { Delivery, Endpoint } from '@herald/persistence';
+import { generateSecret } from '@herald/signing';
+import { startTestHerald, TestHerald } from '../support/herald';
+import { Receiver } from '../support/receiver';
+import { sleep } from '../support/wait';
+
+/** The endpoint health actor on real Redis and SQLite: circuit breaker, disable-after, operational webhook. */
+describe('endpoint health', () => {
+  let herald: TestHerald;
+  let receiver: Receiver;
+  const operationalSecret = generateSecret();
+  const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    herald = await startTestHerald({
+      apps: [DomainModule],
+      listen: false,
+      env: {
+        HERALD_CIRCUIT_THRESHOLD: '3',
+        HERALD_CIRCUIT_COOLDOWN: '300ms',
+        HERALD_DISABLE_AFTER: '1s',
+        HERALD_RETRY_SCHEDULE: '0s,0s,0s,0s,0s,0s,0s,0s,0s,0s',
+        HERALD_OPERATIONAL_WEBHOOK_URL: receiver.on('/operational', 200),
+        HERALD_OPERATIONAL_WEBHOOK_SECRET: operationalSecret,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+    await receiver?.stop();
+  });
+
+  /** An endpoint answering as told, and a delivery to it whose attempts the test runs by hand. */
+  async function failingDelivery(path: string, reply: Parameters<Receiver['on']>[1]) {
+    const app = (await get<ApplicationService>(ApplicationService).create({ name: path })).application;
+    const endpoint = await get<EndpointService>(EndpointService).create(app.id, { url: receiver.on(path, reply) });
+    const message = await get<MessageService>(MessageService).create(app.id, { eventType: 'health', payload: {} });
+    await get<FanoutService>(FanoutService).fanOut(message.id);
+    const delivery = await get<DataSource>(DataSource).getRepository(Delivery).findOneByOrFail({ messageId: message.id });
+    const reload = () => get<DataSource>(DataSource).getRepository(Endpoint).findOneByOrFail({ id: endpoint.id });
+    return { app, endpoint, delivery, reload };
+  }
+
+  async function endpointEvents(endpointId: string): Promise<string[]> {
+    const events = await get<LiveFeed>(LiveFeed).range('0-0', 10_000);
+    return events.filter((event) => event.type === 'endpoint' && event.data.endpointId === endpointId).map((event) => event.data.state);
+  }
+
+  it('opens the circuit after the threshold, holds attempts back, probes after the cooldown, and closes on success', async () => {
+    const { endpoint, delivery, reload } = await failingDelivery('/breaker', [500, 500, 500, 200]);
+    const deliveries = get<DeliveryService>(DeliveryService);
+    for (const attempt of [1, 2]) expect(await deliveries.attempt(delivery.id, attempt)).toBe(0);
+    expect(await reload()).toMatchObject({ health: 'failing', consecutiveFailures: 2 });
+    expect(await deliveries.attempt(delivery.id, 3)).toBe(0);
+    expect(await reload()).toMatchObject({ health: 'open', consecutiveFailures: 3 });
+
+    const held = await deliveries.attempt(delivery.id, 4);
+    expect(held).toBeGreaterThan(0); // circuit open: nothing sent, come back later
+    expect(held).toBeLessThanOrEqual(300);
+    expect(receiver.at('/breaker')).toHaveLength(3);
+
+    await sleep(320);
+    expect(await deliveries.attempt(delivery.id, 4)).toBe(0); // the probe
+    expect(receiver.at('/breaker')).toHaveLength(4);
+    expect(await reload()).toMatchObject({ health: 'healthy', consecutiveFailures: 0, failingSince: null });
+    expect(await endpointEvents(endpoint.id)).toEqual(['failing', 'open', 'healthy']);
+  });
+
+  it('disables an endpoint failing continuously for HERALD_DISABLE_AFTER, and tells the operators', async () => {
+    const { app, endpoint, delivery, reload } = await failingDelivery('/always-down', 503);
+    const deliveries = get<DeliveryService>(DeliveryService);
+    await deliveries.attempt(delivery.id, 1);
+    await sleep(1_050);
+    await deliveries.attempt(delivery.id, 2);
+
+    const after = await reload();
+    expect(after.disabled).toBe(true);
+    expect(after.disabledReason).toMatch(/^Failing continuously since \d{4}-/);
+    expect(await endpointEvents(endpoint.id)).toEqual(['failing', 'disabled']);
+
+    const [notice] = receiver.at('/operational');
+    const body = new Webhook(operationalSecret).verify(notice.body, notice.headers) as { type: string; data: Record<string, unknown> };
+    expect(body).toMatchObject({ type: 'endpoint.disabled', data: { appId: app.id, endpointId: endpoint.id, reason: after.disabledReason } });
+
+    await get<EndpointService>(EndpointService).patch(app.id, endpoint.id, { disabled: false });
+    expect(await reload()).toMatchObject({ disabled: false, disabledReason: null, health: 'healthy', consecutiveFailures: 0 });
+  });
+});
