@@ -49,7 +49,7 @@ describe('endpoint health', () => {
 
   async function endpointEvents(endpointId: string): Promise<string[]> {
     const events = await get<LiveFeed>(LiveFeed).range('0-0', 10_000);
-    return events.filter((event) => event.type === 'endpoint' && event.data.endpointId === endpointId).map((event) => event.data.state);
+    return events.flatMap((event) => (event.type === 'endpoint' && event.data.endpointId === endpointId ? [event.data.state] : []));
   }
 
   it('opens the circuit after the threshold, holds attempts back, probes after the cooldown, and closes on success', async () => {
