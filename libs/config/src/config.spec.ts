@@ -60,6 +60,11 @@ describe('config', () => {
     expect(message).toContain('HERALD_ALLOW_PRIVATE_TARGETS: expected true or false');
   });
 
+  it('reads the private-target allow-list as CIDRs, and names a bad one', () => {
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PRIVATE_TARGET_ALLOWLIST: '10.0.0.0/8, fd00::/8' }).privateTargetAllowlist).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PRIVATE_TARGET_ALLOWLIST: '10.0.0.0/8,intranet' })).toThrow(/HERALD_PRIVATE_TARGET_ALLOWLIST: expected comma-separated CIDRs .* got "intranet"/);
+  });
+
   it('rejects a retry schedule with one bad step', () => {
     expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_RETRY_SCHEDULE: '0s,5s,soon' })).toThrow(/HERALD_RETRY_SCHEDULE: expected a comma-separated list/);
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { parseDuration } from './duration';
 
@@ -32,6 +33,16 @@ const flag = z
 const int = (min: number, max: number) =>
   z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max);
 
+const cidrList = z.string().transform((text, ctx) => {
+  const cidrs = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const bad = cidrs.filter((cidr) => !ipaddr.isValidCIDR(cidr));
+  if (bad.length) {
+    ctx.addIssue({ code: 'custom', message: `expected comma-separated CIDRs such as 10.0.0.0/8 or fd00::/8, got "${bad.join(', ')}"` });
+    return z.NEVER;
+  }
+  return cidrs;
+});
+
 const databaseUrl = z.string().refine((url) => /^(sqlite:|postgres(ql)?:\/\/)/.test(url), {
   message: 'expected sqlite:<path>, sqlite::memory: or postgres://user@host:port/db',
 });
@@ -45,6 +56,7 @@ const schema = z.object({
   HERALD_DATA_DIR: z.string().min(1).default('./data'),
   HERALD_API_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
   HERALD_ALLOW_PRIVATE_TARGETS: flag.default(false),
+  HERALD_PRIVATE_TARGET_ALLOWLIST: cidrList.default([]),
   HERALD_RETRY_SCHEDULE: durationList.default([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
   HERALD_DELIVERY_TIMEOUT: duration.default(15_000),
   HERALD_DELIVERY_CONCURRENCY: int(1, 10_000).default(64),
@@ -88,6 +100,8 @@ export abstract class HeraldConfig {
   dataDir!: string;
   apiToken!: string;
   allowPrivateTargets!: boolean;
+  /** Non-public ranges deliveries may reach even with the SSRF guard on. */
+  privateTargetAllowlist!: string[];
   /** Delay before each attempt, in ms; the first entry is the delay of the first attempt. */
   retrySchedule!: number[];
   deliveryTimeoutMs!: number;
@@ -153,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     apiToken: token,
     apiTokenGenerated: generated,
     allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,
+    privateTargetAllowlist: e.HERALD_PRIVATE_TARGET_ALLOWLIST,
     retrySchedule: e.HERALD_RETRY_SCHEDULE,
     deliveryTimeoutMs: e.HERALD_DELIVERY_TIMEOUT,
     deliveryConcurrency: e.HERALD_DELIVERY_CONCURRENCY,

@@ -38,9 +38,10 @@ export class EndpointGate {
   }
 
   /** `cap` narrows the in-flight limit (a half-open circuit lets one probe through). */
-  async acquire(endpoint: Pick<Endpoint, 'id' | 'rateLimit'>, holder: string, now = Date.now(), cap = this.config.endpointConcurrency): Promise<number> {
+  async acquire(endpoint: Pick<Endpoint, 'id' | 'rateLimit'> & Partial<Pick<Endpoint, 'throttleRate'>>, holder: string, now = Date.now(), cap = this.config.endpointConcurrency): Promise<number> {
     const keys = [this.slotsKey(endpoint.id), `${this.config.queuePrefix}:gate:rate:${endpoint.id}:${Math.floor(now / 1_000)}`];
-    const args = [holder, now, this.slotLifetimeMs, cap, endpoint.rateLimit ?? 0];
+    // throttleRate is Svix's newer name for rateLimit.
+    const args = [holder, now, this.slotLifetimeMs, cap, endpoint.throttleRate ?? endpoint.rateLimit ?? 0];
     return Number(await this.redis.eval(ACQUIRE, 2, ...keys, ...args));
   }
 

@@ -29,8 +29,17 @@ describe('SSRF target guard', () => {
     expect(refusedLiteralHost(new URL('https://example.com/x'))).toBeUndefined();
   });
 
+  it('lets an allow-listed private range through, and nothing else', () => {
+    const allowlist = ['10.1.0.0/16', 'fd00:ec2::/32'];
+    expect(refusedTarget('10.1.2.3', allowlist)).toBeUndefined();
+    expect(refusedTarget('10.2.0.1', allowlist)).toContain('private');
+    expect(refusedTarget('fd00:ec2::254', allowlist)).toBeUndefined();
+    expect(refusedTarget('127.0.0.1', allowlist)).toContain('loopback');
+    expect(refusedLiteralHost(new URL('http://10.1.9.9/hook'), allowlist)).toBeUndefined();
+  });
+
   it('fails a lookup whose every answer is private', (done) => {
-    guardedLookup('localhost', {}, (error) => {
+    guardedLookup()('localhost', {}, (error) => {
       expect(error?.message).toMatch(/refused to connect: .* is a loopback address/);
       done();
     });

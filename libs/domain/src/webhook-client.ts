@@ -26,7 +26,7 @@ export class WebhookClient implements OnModuleDestroy {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
-      connect: config.allowPrivateTargets ? undefined : { lookup: guardedLookup },
+      connect: config.allowPrivateTargets ? undefined : { lookup: guardedLookup(config.privateTargetAllowlist) },
     });
   }
 
@@ -36,7 +36,7 @@ export class WebhookClient implements OnModuleDestroy {
     const signal = AbortSignal.timeout(this.config.deliveryTimeoutMs);
     let statusCode = 0;
     try {
-      const refused = this.config.allowPrivateTargets ? undefined : refusedLiteralHost(new URL(url));
+      const refused = this.config.allowPrivateTargets ? undefined : refusedLiteralHost(new URL(url), this.config.privateTargetAllowlist);
       if (refused) throw new RefusedTargetError(refused);
       const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal });
       statusCode = response.statusCode;
