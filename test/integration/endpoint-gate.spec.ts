@@ -14,7 +14,7 @@ describe('EndpointGate', () => {
 
   it('lets at most the cap of attempts in flight per endpoint, and frees a slot on release', async () => {
     const endpoint = { id: 'ep_cap', rateLimit: null };
-    expect(await Promise.all(['a', 'b', 'c', 'd'].map((holder) => gate.acquire(endpoint, holder)))).toEqual([0, 0, 0, 100]);
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((holder) => gate.acquire(endpoint, holder)))).toEqual([0, 0, 0, 250]);
     expect(await gate.acquire({ id: 'ep_other', rateLimit: null }, 'a')).toBe(0); // another endpoint is not affected
     await gate.release(endpoint.id, 'b');
     expect(await gate.acquire(endpoint, 'd')).toBe(0);

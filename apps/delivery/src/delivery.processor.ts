@@ -19,7 +19,8 @@ export class DeliveryProcessor extends QueueWorker<QueueName.Deliveries> {
     if (attempt === 0) return this.deliveries.resend(deliveryId);
     const wait = await this.deliveries.attempt(deliveryId, attempt);
     if (wait === 0) return;
-    await job.moveToDelayed(Date.now() + wait + Math.floor(Math.random() * 50), token);
+    // Jitter spreads the jobs of a busy endpoint so they do not all come back at once.
+    await job.moveToDelayed(Date.now() + wait + Math.floor(Math.random() * wait), token);
     throw new DelayedError();
   }
 }

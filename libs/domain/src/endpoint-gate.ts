@@ -8,12 +8,12 @@ import { REDIS_CLIENT } from '@herald/queue';
  * Takes a slot for one attempt to an endpoint, atomically: at most HERALD_ENDPOINT_CONCURRENCY attempts
  * in flight (a sorted set of holders, each expiring so a crashed worker cannot leak its slot), and at
  * most `rateLimit` attempts per second when the endpoint sets one. Returns 0 when taken, else the ms to
- * wait before trying again.
+ * wait before trying again (a full endpoint: 250 ms, so hundreds of waiting jobs do not spin).
  * KEYS: slots, rate window. ARGV: holder, now ms, slot lifetime ms, cap, rate limit (0: none).
  */
 const ACQUIRE = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 100 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 250 end
 if tonumber(ARGV[5]) > 0 then
   local used = redis.call('INCR', KEYS[2])
   if used == 1 then redis.call('PEXPIRE', KEYS[2], 2000) end

@@ -45,10 +45,21 @@ export class SvixErrorFilter implements ExceptionFilter {
       const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? error.message);
       return [status, { code: CODE_BY_STATUS[status] ?? 'error', detail: Array.isArray(message) ? message.join('; ') : String(message) }];
     }
+    if (isDatabaseUnavailable(error)) {
+      return [HttpStatus.SERVICE_UNAVAILABLE, { code: 'service_unavailable', detail: 'The database is unavailable; nothing was stored. Retry shortly.' }];
+    }
     const fastifyStatus = (error as { statusCode?: number })?.statusCode;
     if (fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500) {
       return [fastifyStatus, { code: CODE_BY_STATUS[fastifyStatus] ?? 'bad_request', detail: (error as Error).message }];
     }
     return [HttpStatus.INTERNAL_SERVER_ERROR, { code: 'internal_error', detail: 'Internal error; see the server log' }];
   }
+}
+
+/** PostgreSQL connection-class errors (08…, 57P0…), refused connections, a busy SQLite file: retryable, so 503. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const code = e?.driverError?.code ?? e?.code ?? '';
+  const message = e?.driverError?.message ?? e?.message ?? '';
+  return /^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY'].includes(code) || /Connection terminated|connect ECONNREFUSED/.test(message);
 }
