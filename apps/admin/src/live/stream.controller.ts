@@ -124,7 +124,7 @@ export class StreamController {
     this.bus.on(LIVE_EVENT, onEvent);
     this.bus.on(LIVE_STATS, onStats);
     const heartbeat = setInterval(() => connection.comment('heartbeat'), this.config.sseHeartbeatMs);
-    request.raw.once('close', () => {
+    reply.raw.once('close', () => {
       this.bus.off(LIVE_EVENT, onEvent);
       this.bus.off(LIVE_STATS, onStats);
       clearInterval(heartbeat);
