@@ -230,6 +230,24 @@ describe('Bull Board and metrics', () => {
     expect(signOut.headers.get('set-cookie')).toContain('Max-Age=0');
   });
 
+  it('lets the admin UI call the API with the session cookie plus x-herald-ui, and not with either alone', async () => {
+    const signIn = await fetch(`${herald.url}/api/v1/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${herald.token}` } });
+    const session = signIn.headers.get('set-cookie')!.split(';')[0];
+    const call = (path: string, headers: Record<string, string>, method = 'GET') => fetch(`${herald.url}${path}`, { method, headers });
+
+    expect((await call('/api/v1/app', { cookie: session, 'x-herald-ui': '1' })).status).toBe(200);
+    expect((await call('/api/v1/app', { cookie: session })).status).toBe(401); // a cross-site form could send the cookie, not the header
+    expect((await call('/api/v1/app', { 'x-herald-ui': '1' })).status).toBe(401);
+    expect((await call('/api/v1/app', { cookie: 'herald_session=hst_forged.x', 'x-herald-ui': '1' })).status).toBe(401);
+
+    const issued = await call('/api/v1/auth/stream-token', { cookie: session, 'x-herald-ui': '1' }, 'POST');
+    expect(issued.status).toBe(201);
+    const { token }: any = await issued.json();
+    const response = await fetch(`${herald.url}/api/v1/stream?token=${token}`);
+    expect(response.status).toBe(200);
+    await response.body?.cancel();
+  });
+
   it('serves Prometheus metrics', async () => {
     const response = await fetch(`${herald.url}/metrics`);
     expect(response.status).toBe(200);

@@ -4,6 +4,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HeraldConfig } from '@herald/config';
 import { ApiError } from './api-errors';
+import { hasOperatorSession, UI_HEADER } from './operator-session';
+import { SignedTokens } from './signed-tokens';
 
 const PUBLIC = 'herald:public';
 /** Marks a route that needs no token (health). */
@@ -25,7 +27,10 @@ export class ApiToken {
   }
 }
 
-/** Every route needs `Authorization: Bearer <HERALD_API_TOKEN>` unless marked @Public(). */
+/**
+ * Every route needs `Authorization: Bearer <HERALD_API_TOKEN>` unless marked @Public(); the admin UI may
+ * instead send the operator session cookie with the `x-herald-ui` header.
+ */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
   private readonly token: ApiToken;
@@ -33,13 +38,16 @@ export class ApiTokenGuard implements CanActivate {
   constructor(
     config: HeraldConfig,
     private readonly reflector: Reflector,
+    private readonly tokens: SignedTokens,
   ) {
     this.token = new ApiToken(config.apiToken);
   }
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const verdict = this.token.check(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const verdict = this.token.check(request.headers.authorization);
+    if (verdict === 'missing' && request.headers[UI_HEADER] && hasOperatorSession(request, this.tokens)) return true;
     if (verdict === 'missing') throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Missing Authorization: Bearer <token> header');
     if (verdict === 'invalid') throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Invalid token');
     return true;

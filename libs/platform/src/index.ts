@@ -7,3 +7,4 @@ export * from './idempotency.hooks';
 export * from './svix-error.filter';
 export * from './schema-validation.pipe';
 export * from './signed-tokens';
+export * from './operator-session';

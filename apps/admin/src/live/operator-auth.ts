@@ -2,10 +2,9 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HeraldConfig } from '@herald/config';
-import { ApiToken, SignedTokens } from '@herald/platform';
+import { ApiToken, hasOperatorSession, SignedTokens } from '@herald/platform';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
-export const SESSION_COOKIE = 'herald_session';
 
 /**
  * Bull Board is a Fastify plugin outside Nest's guards, so its door is a Fastify hook: the API token as
@@ -39,14 +38,6 @@ export class OperatorAuth implements OnModuleInit {
 
   isOperator(request: FastifyRequest): boolean {
     if (this.apiToken.check(request.headers.authorization) === 'ok') return true;
-    return this.tokens.verify(readCookie(request.headers.cookie, SESSION_COOKIE), 'session') !== undefined;
+    return hasOperatorSession(request, this.tokens);
   }
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
 }

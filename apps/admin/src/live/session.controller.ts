@@ -1,7 +1,6 @@
 import { Controller, Delete, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { SignedTokens } from '@herald/platform';
-import { SESSION_COOKIE } from './operator-auth';
+import { SESSION_COOKIE, SignedTokens } from '@herald/platform';
 
 const SESSION_TTL_MS = 12 * 3_600_000;
 
