@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { ApplicationIn, ApplicationPatch } from '@herald/api';
 import { Application, Delivery, Endpoint, Message, MessageAttempt } from '@herald/persistence';
-import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
+import { conflictOnDuplicate, NotFoundError } from './errors';
 import { newId } from './ids';
 import { Page, PageRequest, paginate } from './pagination';
 
@@ -80,11 +80,6 @@ export class ApplicationService {
   }
 
   private async save(write: () => Promise<unknown>, uid: string | null | undefined): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`An application with uid "${uid}" already exists`);
-      throw error;
-    }
+    await conflictOnDuplicate(write, `An application with uid "${uid}" already exists`);
   }
 }

@@ -5,7 +5,7 @@ import type { EndpointHeadersPatchIn, EndpointIn, EndpointPatch, EndpointSecretR
 import { LiveFeed } from '@herald/live';
 import { Delivery, DeliveryStatus, Endpoint, EndpointSecret } from '@herald/persistence';
 import { generateSecret } from '@herald/signing';
-import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
+import { conflictOnDuplicate, NotFoundError } from './errors';
 import { newId } from './ids';
 import { Page, PageRequest, paginate } from './pagination';
 
@@ -182,12 +182,7 @@ export class EndpointService {
   }
 
   private async save(write: () => Promise<unknown>, uid: string | null | undefined): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`An endpoint with uid "${uid}" already exists in this application`);
-      throw error;
-    }
+    await conflictOnDuplicate(write, `An endpoint with uid "${uid}" already exists in this application`);
   }
 }
 

@@ -7,6 +7,16 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {}
 
+/** Runs a write; a unique-constraint violation becomes a ConflictError with `detail` (a 409). */
+export async function conflictOnDuplicate<T>(write: () => Promise<T>, detail: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(detail);
+    throw error;
+  }
+}
+
 /** Postgres (23505) and SQLite report a unique-constraint violation differently; this recognises both. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };

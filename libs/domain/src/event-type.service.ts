@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { EventTypeIn, EventTypePatch, EventTypeUpdate } from '@herald/api';
 import { EventType } from '@herald/persistence';
-import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
+import { conflictOnDuplicate, NotFoundError } from './errors';
 import { Page, PageRequest, paginate } from './pagination';
 
 /** The catalogue of event types, shared by every application (as in Svix), keyed by name. */
@@ -20,12 +20,8 @@ export class EventTypeService {
   async create(input: EventTypeIn): Promise<EventType> {
     const now = new Date();
     const eventType = this.eventTypes.create({ name: input.name, ...settings(input), createdAt: now, updatedAt: now });
-    try {
-      await this.eventTypes.insert(eventType as never); // TypeORM's deep-partial type trips on the JSON column
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`An event type named "${input.name}" already exists`);
-      throw error;
-    }
+    // `as never`: TypeORM's deep-partial type trips on the JSON column.
+    await conflictOnDuplicate(() => this.eventTypes.insert(eventType as never), `An event type named "${input.name}" already exists`);
     return eventType;
   }
 

@@ -6,7 +6,7 @@ import { Repository } from 'typeorm';
 import type { MessageIn, MessageListQuery } from '@herald/api';
 import { Message } from '@herald/persistence';
 import { FanoutJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
-import { ConflictError, isUniqueViolation, NotFoundError } from './errors';
+import { conflictOnDuplicate, NotFoundError } from './errors';
 import { newId } from './ids';
 import { Page, paginate } from './pagination';
 
@@ -36,12 +36,7 @@ export class MessageService {
       createdAt: new Date(),
       fannedOutAt: null,
     });
-    try {
-      await this.messages.insert(message);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`A message with eventId "${input.eventId}" already exists in this application`);
-      throw error;
-    }
+    await conflictOnDuplicate(() => this.messages.insert(message), `A message with eventId "${input.eventId}" already exists in this application`);
     try {
       await this.tasks.add(JOB_NAME[QueueName.Tasks], { messageId: message.id }, { jobId: jobId.fanout(message.id) });
     } catch (error) {

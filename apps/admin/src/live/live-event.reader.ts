@@ -16,8 +16,6 @@ export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShu
   private connection?: Redis;
   private running = false;
   private loop?: Promise<void>;
-  /** The id of the last event emitted: every stream that subscribes now gets events after it. */
-  lastId = '0-0';
 
   constructor(
     private readonly feed: LiveFeed,
@@ -44,7 +42,6 @@ export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShu
       try {
         for (const event of await this.feed.read(this.connection!, cursor, 2_000)) {
           cursor = event.id;
-          this.lastId = event.id;
           this.bus.emit(LIVE_EVENT, event satisfies LiveEvent);
         }
       } catch (error) {
