@@ -717,6 +717,13 @@ describe.each(DATABASE_KINDS)('Svix v1 API through the official svix SDK (%s)', 
       expect((await rejection(svix.messageAttempt.get(app.id, first.id, 'atmpt_doesnotexist'))).code).toBe(404);
     });
 
+    it('keeps the response headers of each attempt (a Herald addition the Svix SDK does not read)', async () => {
+      const [latest] = (await svix.messageAttempt.listByMsg(app.id, first.id)).data;
+      const response = await fetch(`${herald.url}/api/v1/app/${app.id}/msg/${first.id}/attempt/${latest.id}`, { headers: { authorization: `Bearer ${herald.token}` } });
+      const attempt: any = await response.json();
+      expect(attempt.responseHeaders).toMatchObject({ 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+    });
+
     it('listAttemptedMessages lists the endpoint\'s messages with their delivery status', async () => {
       const list = await svix.messageAttempt.listAttemptedMessages(app.id, endpoint.id);
       expect(list.data.map((message) => ({ id: message.id, eventType: message.eventType, status: message.status, statusText: message.statusText }))).toEqual([

@@ -103,6 +103,8 @@ export function attemptOut(attempt: MessageAttempt) {
     endpointId: attempt.endpointId,
     url: attempt.url,
     response: attempt.response,
+    /** Herald's addition to Svix's attempt: the response's headers (null for attempts recorded before it kept them). */
+    responseHeaders: attempt.responseHeaders ?? null,
     responseStatusCode: attempt.responseStatusCode,
     responseDurationMs: attempt.responseDurationMs,
     status: attempt.status,

@@ -181,6 +181,7 @@ export class DeliveryService {
       status: succeeded(outcome) ? AttemptStatus.Success : AttemptStatus.Fail,
       responseStatusCode: outcome.statusCode,
       response: outcome.body,
+      responseHeaders: outcome.headers,
       responseDurationMs: outcome.durationMs,
       triggerType,
       createdAt: new Date(),

@@ -59,26 +59,26 @@ export class RecoveryService {
   }
 
   /**
-   * Retention: payloads (and response bodies) older than HERALD_RETENTION_DAYS are replaced by `{}`; the
+   * Retention: payloads (and response bodies and headers) older than HERALD_RETENTION_DAYS are replaced by `{}`; the
    * messages, deliveries and attempts themselves stay, with their metadata. Idempotency keys last a day.
    */
   async expunge(now = Date.now()): Promise<{ messages: number; attempts: number }> {
     const cutoff = now - this.config.retentionDays * 86_400_000;
     const messages = await this.inBatches(Message, 'payload', cutoff);
-    const attempts = await this.inBatches(MessageAttempt, 'response', cutoff);
+    const attempts = await this.inBatches(MessageAttempt, 'response', cutoff, { responseHeaders: null });
     await this.db.getRepository(IdempotencyKey).delete({ createdAt: LessThan(new Date(now - IDEMPOTENCY_KEY_TTL_MS)) });
     if (messages || attempts) this.logger.log({ msg: 'expunged content past retention', messages, attempts, retentionDays: this.config.retentionDays });
     return { messages, attempts };
   }
 
-  private async inBatches(entity: typeof Message | typeof MessageAttempt, column: 'payload' | 'response', cutoff: number): Promise<number> {
+  private async inBatches(entity: typeof Message | typeof MessageAttempt, column: 'payload' | 'response', cutoff: number, alsoClear: object = {}): Promise<number> {
     const table = this.db.getMetadata(entity).tableName;
     let total = 0;
     for (let batch = 0; batch < MAX_RETENTION_BATCHES; batch++) {
       const result = await this.db
         .createQueryBuilder()
         .update(entity)
-        .set({ [column]: EXPUNGED })
+        .set({ [column]: EXPUNGED, ...alsoClear })
         .where(`id IN (SELECT id FROM ${table} WHERE created_at < :cutoff AND ${column} <> :expunged LIMIT ${BATCH})`, { cutoff, expunged: EXPUNGED })
         .execute();
       total += result.affected ?? 0;

@@ -7,11 +7,14 @@ import { guardedLookup, refusedLiteralHost, RefusedTargetError } from './target-
 export interface HttpOutcome {
   statusCode: number;
   body: string;
+  /** The response's headers (at most RESPONSE_HEADERS_LIMIT of them); empty without a response. */
+  headers: Record<string, string>;
   retryAfter?: string;
   durationMs: number;
 }
 
 export const RESPONSE_BODY_LIMIT = 20 * 1024;
+export const RESPONSE_HEADERS_LIMIT = 64;
 
 /**
  * Sends webhooks with undici over keep-alive pools (one per origin). Redirects are never followed,
@@ -35,17 +38,18 @@ export class WebhookClient implements OnModuleDestroy {
     const elapsed = () => Math.round(performance.now() - started);
     const signal = AbortSignal.timeout(this.config.deliveryTimeoutMs);
     let statusCode = 0;
+    let responseHeaders: Record<string, string> = {};
     try {
       const refused = this.config.allowPrivateTargets ? undefined : refusedLiteralHost(new URL(url), this.config.privateTargetAllowlist);
       if (refused) throw new RefusedTargetError(refused);
       const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal });
       statusCode = response.statusCode;
-      const retryAfter = response.headers['retry-after'];
+      responseHeaders = flattenHeaders(response.headers);
       const text = await readCapped(response.body, RESPONSE_BODY_LIMIT);
-      return { statusCode, body: text, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, durationMs: elapsed() };
+      return { statusCode, body: text, headers: responseHeaders, retryAfter: responseHeaders['retry-after'], durationMs: elapsed() };
     } catch (error) {
       const reason = signal.aborted ? `timed out after ${this.config.deliveryTimeoutMs} ms` : describe(error);
-      return { statusCode, body: statusCode ? `response body unreadable: ${reason}` : reason, durationMs: elapsed() };
+      return { statusCode, body: statusCode ? `response body unreadable: ${reason}` : reason, headers: responseHeaders, durationMs: elapsed() };
     }
   }
 
@@ -66,6 +70,15 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, lim
     }
   }
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+/** Repeated headers joined with ", " (set-cookie too: this is for reading, not replaying), the first few only. */
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers).slice(0, RESPONSE_HEADERS_LIMIT)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
 }
 
 function describe(error: unknown): string {

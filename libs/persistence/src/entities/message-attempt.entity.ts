@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { TimestampColumn } from './columns';
+import { JsonColumn, TimestampColumn } from './columns';
 
 /** Svix's MessageStatus numbers, kept as they are on the wire. */
 export enum AttemptStatus {
@@ -31,6 +31,8 @@ export class MessageAttempt {
   @Column({ name: 'response_status_code', type: 'integer' }) responseStatusCode: number;
   /** The response body (or the transport error), truncated to 20 KB. */
   @Column({ type: 'text' }) response: string;
+  /** Null for attempts recorded before Herald kept headers. */
+  @JsonColumn({ name: 'response_headers', nullable: true }) responseHeaders: Record<string, string> | null;
   @Column({ name: 'response_duration_ms', type: 'integer' }) responseDurationMs: number;
   @Column({ name: 'trigger_type', type: 'integer' }) triggerType: AttemptTrigger;
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;
