@@ -84,7 +84,7 @@ describe('live delivery stream (SSE)', () => {
     const app = await svix.application.create({ name: 'Stats' });
     const endpoint = await svix.endpoint.create(app.id, { url: receiver.on('/stats', [500, 200]) });
     const client = connect(`/api/v1/app/${app.id}/endpoint/${endpoint.id}/stream`);
-    await waitFor('connected', () => client.of('connected').length);
+    await waitFor('connected and a first stats event', () => client.of('connected').length && client.of('stats').length);
     for (let i = 0; i < 3; i++) await svix.message.create(app.id, { eventType: 'stats.check', payload: { i } });
     await waitFor('four attempts', () => client.of('delivery').length >= 4);
 
@@ -102,6 +102,14 @@ describe('live delivery stream (SSE)', () => {
     const { appId: _appId, ...fromEvent } = stats.endpoints[endpoint.id];
     expect(route.window).toEqual({ windowMs: stats.windowMs, ...fromEvent });
     expect(route).toMatchObject({ success: 3, fail: 0, pending: 0 });
+    // `recent` counts each tick's attempts; over the ticks they add up to what happened.
+    const recentSum = () => client.of('stats').reduce((sum, event) => sum + (event.data.recent?.attempts ?? 0), 0);
+    await waitFor('recent counts adding up to the four attempts', () => recentSum() === 4);
+    const busy = client.of('stats').find((event) => event.data.recent?.attempts > 0)!.data.recent;
+    expect(busy).toMatchObject({ intervalMs: expect.any(Number), perSecond: expect.any(Number) });
+    expect(busy.perSecond).toBeGreaterThan(0);
+    expect(busy.successRate).toBeGreaterThanOrEqual(0);
+    expect(busy.successRate).toBeLessThanOrEqual(1);
   });
 
   it('resumes with Last-Event-ID: replays exactly what was missed, then goes live', async () => {
@@ -131,6 +139,12 @@ describe('live delivery stream (SSE)', () => {
     expect(resumed.of('connected')[0].data.resumedAfter).toBe(lastSeen);
     expect([...ids(first), ...ids(resumed)]).toEqual(ids(reference)); // no gap, no repeat, same order
     expect(ids(resumed)).toHaveLength(7);
+
+    // A browser that opens a new EventSource (with a fresh stream token) passes the id as ?lastEventId=.
+    const byQuery = connect(`${path}?lastEventId=${lastSeen}`);
+    await waitFor('seven events replayed by query', () => byQuery.of('delivery').length >= 7);
+    await sleep(300);
+    expect(ids(byQuery)).toEqual(ids(resumed));
   });
 
   it('sends heartbeat comments', async () => {

@@ -49,6 +49,43 @@ export function statsFor(window: WindowCounts, include: (endpointId: string, app
   return { windowMs: window.windowMs, total: summarise(total), endpoints };
 }
 
+/** Attempts per outcome, per endpoint: cumulative (`LiveFeed.totals`) or the difference of two readings. */
+export type OutcomeCounts = Record<string, { appId: string; outcomes: Record<DeliveryOutcome, number> }>;
+
+/** What happened over a short interval (between two stats ticks): counts, attempts per second, success rate. */
+export interface RecentStats {
+  intervalMs: number;
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  retrying: number;
+  exhausted: number;
+  perSecond: number;
+  /** succeeded / attempts; null without attempts. */
+  successRate: number | null;
+}
+
+/** The per-endpoint difference between two readings of the totals (an endpoint missing before had zero). */
+export function outcomesBetween(before: OutcomeCounts, after: OutcomeCounts): OutcomeCounts {
+  const delta: OutcomeCounts = {};
+  for (const [endpointId, { appId, outcomes }] of Object.entries(after)) {
+    const earlier = before[endpointId]?.outcomes;
+    const difference = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, outcomes[outcome] - (earlier?.[outcome] ?? 0)])) as Record<DeliveryOutcome, number>;
+    if (OUTCOMES.some((outcome) => difference[outcome] > 0)) delta[endpointId] = { appId, outcomes: difference };
+  }
+  return delta;
+}
+
+/** Sums an interval's per-endpoint counts over the endpoints `include` keeps. */
+export function recentFor(intervalMs: number, counts: OutcomeCounts, include: (endpointId: string, appId: string) => boolean = () => true): RecentStats {
+  const sum = { succeeded: 0, failed: 0, retrying: 0, exhausted: 0 };
+  for (const [endpointId, { appId, outcomes }] of Object.entries(counts)) {
+    if (include(endpointId, appId)) for (const outcome of OUTCOMES) sum[outcome] += outcomes[outcome];
+  }
+  const attempts = OUTCOMES.reduce((total, outcome) => total + sum[outcome], 0);
+  return { intervalMs, attempts, ...sum, perSecond: intervalMs > 0 ? Math.round((attempts * 100_000) / intervalMs) / 100 : 0, successRate: attempts ? sum.succeeded / attempts : null };
+}
+
 /** An endpoint's window stats, zeros when it had no attempt in the window. */
 export function endpointStats(window: WindowCounts, endpointId: string): WindowStats {
   const entry = window.endpoints[endpointId];
@@ -66,6 +103,7 @@ export function endpointStats(window: WindowCounts, endpointId: string): WindowS
 export class LiveFeed {
   private readonly logger = new Logger(LiveFeed.name);
   readonly streamKey: string;
+  private readonly totalsKey: string;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -73,6 +111,7 @@ export class LiveFeed {
     private readonly metrics: Metrics,
   ) {
     this.streamKey = `${config.queuePrefix}:live:events`;
+    this.totalsKey = `${config.queuePrefix}:live:totals`;
   }
 
   /** Publishes an attempt's outcome and counts it, in one round trip. Never throws: live data must not fail a delivery. */
@@ -89,7 +128,8 @@ export class LiveFeed {
       .hincrby(bucketKey, `lat${bucketOf(data.durationMs)}`, 1)
       .expire(bucketKey, ttlSeconds)
       .sadd(indexKey, `${data.appId}/${data.endpointId}`)
-      .expire(indexKey, ttlSeconds);
+      .expire(indexKey, ttlSeconds)
+      .hincrby(this.totalsKey, `${data.appId}/${data.endpointId}/${data.status}`, 1);
     await this.publish(pipeline, 'delivery', data);
   }
 
@@ -125,6 +165,17 @@ export class LiveFeed {
       endpoints[endpointId] = { appId, counts };
     });
     return { windowMs: this.config.statsWindowMs, endpoints };
+  }
+
+  /** Attempts per outcome and endpoint since the feed began; two readings give the rate in between. */
+  async totals(): Promise<OutcomeCounts> {
+    const totals: OutcomeCounts = {};
+    for (const [field, count] of Object.entries(await this.redis.hgetall(this.totalsKey))) {
+      const [appId, endpointId, outcome] = field.split('/') as [string, string, DeliveryOutcome];
+      totals[endpointId] ??= { appId, outcomes: { succeeded: 0, failed: 0, retrying: 0, exhausted: 0 } };
+      totals[endpointId].outcomes[outcome] = Number(count);
+    }
+    return totals;
   }
 
   private async publish(pipeline: ReturnType<Redis['pipeline']>, type: LiveEvent['type'], data: object): Promise<void> {

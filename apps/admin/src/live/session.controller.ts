@@ -1,16 +1,23 @@
-import { Controller, Delete, HttpCode, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { SESSION_COOKIE, SignedTokens } from '@herald/platform';
+import { Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hasOperatorSession, Public, SESSION_COOKIE, SignedTokens } from '@herald/platform';
 
 const SESSION_TTL_MS = 12 * 3_600_000;
 
 /**
  * Operator sessions for browsers: POST with the API token (Authorization: Bearer) sets an HttpOnly cookie
- * that opens Bull Board (and the admin UI); DELETE signs out.
+ * that opens Bull Board (and the admin UI); DELETE signs out; GET tells the UI whether it is signed in.
  */
 @Controller('api/v1/auth/session')
 export class SessionController {
   constructor(private readonly tokens: SignedTokens) {}
+
+  /** Public, and never a 401: the UI asks this before it shows the sign-in form. */
+  @Get()
+  @Public()
+  status(@Req() request: FastifyRequest): { signedIn: boolean } {
+    return { signedIn: hasOperatorSession(request, this.tokens) };
+  }
 
   @Post()
   @HttpCode(204)

@@ -1,12 +1,14 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { HeraldConfig } from '@herald/config';
-import { LIVE_STATS, LiveFeed, WindowCounts } from '@herald/live';
+import { LIVE_STATS, LiveFeed, OutcomeCounts, outcomesBetween, WindowCounts } from '@herald/live';
 import { QueueDepth, QueueDepths } from '@herald/queue';
 
 /** What goes on the bus each tick: raw window counts (each stream summarises its own scope) and queue depths. */
 export interface StatsTick {
   window: WindowCounts;
+  /** Attempts per endpoint since this process's previous tick (absent on its first): what rates are drawn from. */
+  recent?: { intervalMs: number; endpoints: OutcomeCounts };
   queues: Record<string, QueueDepth>;
   timestamp: string;
 }
@@ -18,6 +20,7 @@ export interface StatsTick {
 @Injectable()
 export class StatsTicker implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
+  private previous?: { at: number; totals: OutcomeCounts };
 
   constructor(
     private readonly feed: LiveFeed,
@@ -36,12 +39,19 @@ export class StatsTicker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async current(): Promise<StatsTick> {
-    const [window, queues] = await Promise.all([this.feed.window(), this.depths.read()]);
-    return { window, queues, timestamp: new Date().toISOString() };
+    const [window, queues, totals] = await Promise.all([this.feed.window(), this.depths.read(), this.feed.totals()]);
+    const now = Date.now();
+    const previous = this.previous;
+    this.previous = { at: now, totals };
+    const recent = previous && { intervalMs: now - previous.at, endpoints: outcomesBetween(previous.totals, totals) };
+    return { window, recent, queues, timestamp: new Date(now).toISOString() };
   }
 
   private async tick(): Promise<void> {
-    if (this.bus.listenerCount(LIVE_STATS) === 0) return;
+    if (this.bus.listenerCount(LIVE_STATS) === 0) {
+      this.previous = undefined; // so the next `recent` is not an average over a span nobody watched
+      return;
+    }
     try {
       this.bus.emit(LIVE_STATS, await this.current());
     } catch {

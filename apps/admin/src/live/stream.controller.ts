@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { HeraldConfig } from '@herald/config';
 import { ApplicationService, EndpointService } from '@herald/domain';
-import { compareStreamIds, isStreamId, LIVE_EVENT, LIVE_STATS, LiveEvent, LiveFeed, Metrics, statsFor } from '@herald/live';
+import { compareStreamIds, isStreamId, LIVE_EVENT, LIVE_STATS, LiveEvent, LiveFeed, Metrics, recentFor, statsFor } from '@herald/live';
 import { Endpoint } from '@herald/persistence';
 import { ApiError, ApiToken, Public, SignedTokens } from '@herald/platform';
 import { QueueDepths } from '@herald/queue';
@@ -96,7 +96,9 @@ export class StreamController {
     if (open >= this.config.sseMaxPerToken) {
       throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_streams', `At most ${this.config.sseMaxPerToken} concurrent streams per token`);
     }
-    const lastEventId = [request.headers['last-event-id']].flat()[0];
+    // A browser's EventSource sends Last-Event-ID itself when it reconnects; a page that opens a new one
+    // (say, with a fresh stream token) passes it as ?lastEventId= instead.
+    const lastEventId = [request.headers['last-event-id']].flat()[0] ?? (request.query as { lastEventId?: string }).lastEventId;
     const resumeFrom = lastEventId && isStreamId(lastEventId) ? lastEventId : undefined;
 
     this.openPerToken.set(caller.key, open + 1);
@@ -117,9 +119,10 @@ export class StreamController {
       if (held) held.push(event);
       else send(event);
     };
+    const inScopeEndpoint = (endpointId: string, appId: string) => (!scope.appId || appId === scope.appId) && (!scope.endpointId || endpointId === scope.endpointId);
     const onStats = (tick: StatsTick) => {
-      const stats = statsFor(tick.window, (endpointId, appId) => (!scope.appId || appId === scope.appId) && (!scope.endpointId || endpointId === scope.endpointId));
-      connection.send('stats', { ...stats, queues: tick.queues, timestamp: tick.timestamp });
+      const recent = tick.recent ? recentFor(tick.recent.intervalMs, tick.recent.endpoints, inScopeEndpoint) : null;
+      connection.send('stats', { ...statsFor(tick.window, inScopeEndpoint), recent, queues: tick.queues, timestamp: tick.timestamp });
     };
     this.bus.on(LIVE_EVENT, onEvent);
     this.bus.on(LIVE_STATS, onStats);
