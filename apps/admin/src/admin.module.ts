@@ -15,8 +15,9 @@ import { SessionController } from './live/session.controller';
 import { StatsTicker } from './live/stats.ticker';
 import { StreamController } from './live/stream.controller';
 import { MessageController } from './message.controller';
+import { AdminUi } from './ui/admin-ui';
 
-/** The management API (everything but message creation), live streams, and Bull Board. */
+/** The management API (everything but message creation), live streams, Bull Board, and the admin UI. */
 @Module({
   imports: [
     DomainModule,
@@ -25,6 +26,6 @@ import { MessageController } from './message.controller';
     BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
   ],
   controllers: [ApplicationController, EventTypeController, EndpointController, MessageController, AttemptController, StreamController, SessionController],
-  providers: [LiveEventReader, StatsTicker, OperatorAuth],
+  providers: [LiveEventReader, StatsTicker, OperatorAuth, AdminUi],
 })
 export class AdminModule {}

@@ -1,0 +1,147 @@
+// The live connection: one EventSource on /api/v1/stream, opened with a short-lived stream token. The
+// browser reconnects by itself (sending Last-Event-ID); when it gives up (the server said no, say because
+// the token expired) a new EventSource opens with a fresh token and ?lastEventId=, so the server replays
+// what was missed. Events at or before the last id seen are dropped, so nothing shows twice.
+import { api, ApiFailure } from './api';
+
+export type Outcome = 'succeeded' | 'failed' | 'retrying' | 'exhausted';
+export type EndpointState = 'healthy' | 'failing' | 'open' | 'disabled' | 'enabled';
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+export interface Delivery {
+  id: string;
+  appId: string;
+  endpointId: string;
+  msgId: string;
+  eventType: string;
+  attempt: number;
+  status: Outcome;
+  responseStatusCode: number;
+  durationMs: number;
+  nextAttemptAt: string | null;
+  timestamp: string;
+}
+
+export interface EndpointChange {
+  appId: string;
+  endpointId: string;
+  state: EndpointState;
+  reason: string | null;
+  timestamp: string;
+}
+
+export interface EndpointSummary {
+  id: string;
+  appId: string;
+  url: string;
+  state: EndpointState;
+  disabledReason: string | null;
+}
+
+export interface WindowStats {
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  retrying: number;
+  exhausted: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface Stats {
+  windowMs: number;
+  total: WindowStats;
+  endpoints: Record<string, WindowStats & { appId: string }>;
+  recent: { intervalMs: number; attempts: number; perSecond: number; successRate: number | null } | null;
+  queues: Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
+  timestamp: string;
+}
+
+export interface LiveHandlers {
+  status(status: ConnectionStatus): void;
+  connected(snapshot: { endpoints: EndpointSummary[] }): void;
+  delivery(event: Delivery): void;
+  endpoint(event: EndpointChange): void;
+  stats(stats: Stats): void;
+  signedOut(): void;
+}
+
+/** Attempts the browser may make on its own before the indicator says offline rather than reconnecting. */
+const OFFLINE_AFTER_FAILURES = 3;
+const MAX_BACKOFF_MS = 15_000;
+
+export class LiveConnection {
+  private source?: EventSource;
+  private lastEventId?: string;
+  private failures = 0;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private closed = false;
+
+  constructor(private readonly on: LiveHandlers) {}
+
+  async open(): Promise<void> {
+    this.on.status(this.lastEventId || this.failures ? this.failureStatus() : 'connecting');
+    let token: string;
+    try {
+      token = (await api.streamToken()).token;
+    } catch (error) {
+      if (error instanceof ApiFailure && error.status === 401) return this.on.signedOut();
+      return this.retryLater();
+    }
+    if (this.closed) return;
+    const query = new URLSearchParams({ token });
+    if (this.lastEventId) query.set('lastEventId', this.lastEventId);
+    const source = new EventSource(`/api/v1/stream?${query}`);
+    this.source = source;
+    source.addEventListener('connected', (message) => {
+      this.failures = 0;
+      this.on.status('connected');
+      this.on.connected(JSON.parse(message.data));
+    });
+    source.addEventListener('delivery', (message) => this.ifNew(message, (data) => this.on.delivery({ id: message.lastEventId, ...data })));
+    source.addEventListener('endpoint', (message) => this.ifNew(message, (data) => this.on.endpoint(data)));
+    source.addEventListener('stats', (message) => this.on.stats(JSON.parse(message.data)));
+    source.onerror = () => {
+      this.failures++;
+      if (source.readyState === EventSource.CLOSED) {
+        this.retryLater();
+      } else {
+        this.on.status(this.failureStatus());
+      }
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.source?.close();
+  }
+
+  private ifNew(message: MessageEvent, handle: (data: any) => void): void {
+    const id = message.lastEventId;
+    if (this.lastEventId && compareIds(id, this.lastEventId) <= 0) return;
+    this.lastEventId = id;
+    handle(JSON.parse(message.data));
+  }
+
+  private retryLater(): void {
+    this.source?.close();
+    this.failures++;
+    this.on.status(this.failureStatus());
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 6));
+    clearTimeout(this.retryTimer);
+    if (!this.closed) this.retryTimer = setTimeout(() => void this.open(), delay);
+  }
+
+  private failureStatus(): ConnectionStatus {
+    return this.failures >= OFFLINE_AFTER_FAILURES ? 'offline' : 'reconnecting';
+  }
+}
+
+/** Stream ids are `<ms>-<seq>`. */
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, Attempt, Endpoint } from '../api';
+import { clock, millis, percent } from '../format';
+import { LiveState } from '../store';
+import { StateBadge } from './overview';
+
+const TRIGGER = ['scheduled', 'manual'];
+/** Live events for this endpoint reload its attempt log, at most this often. */
+const RELOAD_MS = 500;
+
+/** One endpoint: its state and window stats, the actions an operator takes, and its attempt log. */
+export function EndpointPage({ appId, endpointId, live }: { appId: string; endpointId: string; live: LiveState }) {
+  const [endpoint, setEndpoint] = useState<Endpoint>();
+  const [attempts, setAttempts] = useState<Attempt[]>();
+  const [notice, setNotice] = useState<{ text: string; error?: boolean }>();
+
+  const load = useCallback(async () => {
+    const [details, log] = await Promise.all([api.endpoint(appId, endpointId), api.attempts(appId, endpointId)]);
+    setEndpoint(details);
+    setAttempts(log.data);
+  }, [appId, endpointId]);
+
+  const act = async (action: () => Promise<unknown>, done: string) => {
+    try {
+      await action();
+      setNotice({ text: done });
+      await load();
+    } catch (failure) {
+      setNotice({ text: (failure as Error).message, error: true });
+    }
+  };
+
+  useEffect(() => {
+    load().catch((failure) => setNotice({ text: (failure as Error).message, error: true }));
+  }, [load]);
+
+  // The newest live event for this endpoint: when it changes, the log has a new attempt to show.
+  const latest = live.deliveries.find((delivery) => delivery.endpointId === endpointId)?.id;
+  useEffect(() => {
+    if (!latest) return;
+    const timer = setTimeout(() => void load().catch(() => undefined), RELOAD_MS);
+    return () => clearTimeout(timer);
+  }, [latest, load]);
+
+  if (!endpoint) return <section>{notice ? <p class="error">{notice.text}</p> : <p class="muted">Loading…</p>}</section>;
+
+  const summary = live.endpoints[endpointId];
+  const state = endpoint.disabled ? 'disabled' : summary && summary.state !== 'disabled' ? summary.state : 'healthy';
+  const window = live.stats?.endpoints[endpointId];
+
+  return (
+    <section>
+      <p class="muted">
+        <a href="#/">Overview</a> / {appId} / endpoint
+      </p>
+      <div class="card">
+        <h2 class="mono">{endpoint.id}</h2>
+        <p class="url">{endpoint.url}</p>
+        {endpoint.description && <p>{endpoint.description}</p>}
+        <p>
+          <StateBadge state={state} /> {endpoint.disabled && summary?.disabledReason && <span class="muted">{summary.disabledReason}</span>}
+        </p>
+        <p class="muted">
+          Last {live.stats ? Math.round(live.stats.windowMs / 60_000) : '–'} min: {window?.attempts ?? 0} attempts, success {percent(window && window.attempts ? window.succeeded / window.attempts : null)}, p50 {millis(window?.p50)}, p95 {millis(window?.p95)}, p99 {millis(window?.p99)}
+        </p>
+        <div class="actions">
+          <button data-testid="toggle-disabled" onClick={() => act(() => api.setDisabled(appId, endpointId, !endpoint.disabled), endpoint.disabled ? 'Endpoint enabled' : 'Endpoint disabled')}>
+            {endpoint.disabled ? 'Enable' : 'Disable'}
+          </button>
+          <button
+            onClick={() => {
+              if (confirm('Rotate the signing secret? The old one stays valid for 24 hours.')) void act(() => api.rotateSecret(appId, endpointId), 'Secret rotated');
+            }}
+          >
+            Rotate secret
+          </button>
+          <Recover onRecover={(since) => act(() => api.recover(appId, endpointId, since), `Failed messages since ${new Date(since).toLocaleString()} sent again`)} />
+          <a class="button quiet" href="/admin/queues" target="_blank" rel="noopener">
+            Bull Board ↗
+          </a>
+        </div>
+        {notice && (
+          <p class={notice.error ? 'error' : 'notice'} role="status">
+            {notice.text}
+          </p>
+        )}
+      </div>
+      <h2>Attempts</h2>
+      <table class="attempts" data-testid="attempts">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Message</th>
+            <th>Status</th>
+            <th class="number">Code</th>
+            <th class="number">Duration</th>
+            <th>Trigger</th>
+            <th />
+          </tr>
+        </thead>
+        {attempts?.map((attempt) => (
+          <AttemptRow key={attempt.id} attempt={attempt} onResend={() => act(() => api.resend(appId, attempt.msgId, endpointId), `Message ${attempt.msgId} queued again`)} />
+        ))}
+      </table>
+      {attempts?.length === 0 && <p class="empty">No attempts yet.</p>}
+    </section>
+  );
+}
+
+/** An attempt, with its response body and headers a click away. */
+function AttemptRow({ attempt, onResend }: { attempt: Attempt; onResend: () => void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <tbody class="attempt" data-attempt-id={attempt.id} data-msg-id={attempt.msgId}>
+      <tr>
+        <td class="mono">
+          <button class="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+            {open ? '▾' : '▸'} {clock(attempt.timestamp)}
+          </button>
+        </td>
+        <td class="mono">{attempt.msgId}</td>
+        <td>
+          <span class={`badge ${attempt.statusText === 'success' ? 'succeeded' : 'failed'}`}>{attempt.statusText}</span>
+        </td>
+        <td class="number">{attempt.responseStatusCode || '–'}</td>
+        <td class="number">{attempt.responseDurationMs} ms</td>
+        <td>{TRIGGER[attempt.triggerType] ?? attempt.triggerType}</td>
+        <td>
+          <button class="small" data-testid="resend" onClick={onResend}>
+            Resend
+          </button>
+        </td>
+      </tr>
+      {open && (
+        <tr class="details">
+          <td colSpan={7}>
+            <h4>Response headers</h4>
+            <pre>{attempt.responseHeaders ? Object.entries(attempt.responseHeaders).map(([name, value]) => `${name}: ${value}`).join('\n') || '(none)' : '(not recorded)'}</pre>
+            <h4>Response body</h4>
+            <pre>{attempt.response || '(empty)'}</pre>
+          </td>
+        </tr>
+      )}
+    </tbody>
+  );
+}
+
+function Recover({ onRecover }: { onRecover: (since: string) => void }) {
+  const [since, setSince] = useState(() => localInput(new Date(Date.now() - 3_600_000)));
+  return (
+    <form
+      class="recover"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onRecover(new Date(since).toISOString());
+      }}
+    >
+      <label class="inline">
+        Recover failed since
+        <input type="datetime-local" required value={since} onInput={(event) => setSince(event.currentTarget.value)} />
+      </label>
+      <button type="submit">Recover</button>
+    </form>
+  );
+}
+
+/** A datetime-local input's value (local time, minutes). */
+function localInput(date: Date): string {
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
