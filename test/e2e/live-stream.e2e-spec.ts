@@ -24,7 +24,12 @@ describe('live delivery stream (SSE)', () => {
     svix = new Svix(herald.token, { serverUrl: herald.url });
   });
 
-  afterEach(() => clients.splice(0).forEach((client) => client.close()));
+  // Streams count against the per-token cap until the server has seen them close: wait for that.
+  afterEach(async () => {
+    clients.splice(0).forEach((client) => client.close());
+    const openStreams = async () => Number(/^herald_sse_connections (\d+)/m.exec(await (await fetch(`${herald.url}/metrics`)).text())?.[1]);
+    await waitFor('every stream closed on the server', async () => (await openStreams()) === 0);
+  });
 
   afterAll(async () => {
     await herald?.close();
