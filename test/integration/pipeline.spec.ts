@@ -88,14 +88,17 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
     expect(await db.getRepository(Message).countBy({ appId: application.id })).toBe(1);
   });
 
-  it('commits the message, then enqueues its fan-out task under the message id', async () => {
+  it('commits the message with its deliveries and queues their first attempts, with no fan-out job', async () => {
     const app = await newApp();
+    const endpoint = await endpoints.create(app.id, { url: receiver.on('/accepted', 200) });
     const message = await messages.create(app.id, { eventType: 'order.created', payload: { n: 1 }, channels: ['eu'] });
     const row = await db.getRepository(Message).findOneByOrFail({ id: message.id });
     expect(JSON.parse(row.payload)).toEqual({ n: 1 });
-    expect(row.fannedOutAt).toBeNull();
-    const job = await tasks.getJob(jobId.fanout(message.id));
-    expect(job?.data).toEqual({ messageId: message.id });
+    expect(row.fannedOutAt).toBeInstanceOf(Date);
+    const delivery = await deliveryFor(message.id, endpoint.id);
+    expect(delivery).toMatchObject({ status: DeliveryStatus.Pending, attemptCount: 0 });
+    expect((await deliveriesQueue.getJob(jobId.delivery(delivery.id, 1)))?.data).toEqual({ deliveryId: delivery.id, attempt: 1 });
+    expect(await tasks.getJob(jobId.fanout(message.id))).toBeUndefined();
   });
 
   it('fans out to matching endpoints only, once, however often it runs', async () => {

@@ -1,9 +1,9 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { ApplicationService, DeliveryService, DomainModule, EndpointService, FanoutService, MessageService, RecoveryService } from '@herald/domain';
 import { Delivery, IdempotencyKey, Message, MessageAttempt } from '@herald/persistence';
-import { jobId, QueueName } from '@herald/queue';
+import { JOB_NAME, jobId, QueueName } from '@herald/queue';
 import { DATABASE_KINDS } from '../support/databases';
 import { deleteRedisPrefix, startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
@@ -37,10 +37,13 @@ describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
     return get<MessageService>(MessageService).create(app.id, { eventType: 'ping', payload: { keep: 'me' } });
   }
 
-  it('re-enqueues the fan-out of a message Redis lost, and leaves alone what Redis still has', async () => {
+  it('re-enqueues the fan-out of a message never fanned out, and leaves alone what Redis still has', async () => {
+    // Ingest fans out in the same transaction as the insert; a message without fannedOutAt is one stored
+    // by an earlier Herald, whose fan-out job Redis then lost (`lost`) or still has (`kept`).
     const lost = await messageWithEndpoint();
     const kept = await messageWithEndpoint();
-    await (await tasks.getJob(jobId.fanout(lost.id)))!.remove();
+    await db.getRepository(Message).update({ id: In([lost.id, kept.id]) }, { fannedOutAt: null });
+    await tasks.add(JOB_NAME[QueueName.Tasks], { messageId: kept.id }, { jobId: jobId.fanout(kept.id) });
     await sleep(60); // overdue by more than one reconcile interval
 
     const result = await get<RecoveryService>(RecoveryService).sweep();

@@ -61,7 +61,7 @@ const schema = z.object({
   HERALD_DELIVERY_TIMEOUT: duration.default(15_000),
   HERALD_DELIVERY_CONCURRENCY: int(1, 10_000).default(64),
   HERALD_FANOUT_CONCURRENCY: int(1, 1_000).default(8),
-  HERALD_ENDPOINT_CONCURRENCY: int(1, 10_000).default(10),
+  HERALD_ENDPOINT_CONCURRENCY: int(1, 10_000).default(32),
   HERALD_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('herald'),
   HERALD_MAX_PAYLOAD_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
   HERALD_SHUTDOWN_TIMEOUT: duration.default(20_000),

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, FindOptionsWhere } from 'typeorm';
+import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import { Delivery, DeliveryStatus, Endpoint, Message } from '@herald/persistence';
 import { DeliveryScheduler } from './delivery-scheduler';
@@ -20,6 +20,27 @@ export class FanoutService {
     private readonly scheduler: DeliveryScheduler,
     private readonly config: HeraldConfig,
   ) {}
+
+  /**
+   * Ingest's path: stores a new message together with its deliveries in one transaction, then schedules
+   * the first attempts. No fan-out job and no second read of the message, which is what makes a message
+   * cheap. If Redis refuses the jobs, the deliveries wait in the database, due, and the reconciler
+   * schedules them; if the transaction fails, nothing was accepted.
+   */
+  async acceptAndFanOut(message: Message): Promise<void> {
+    const endpoints = await this.db.getRepository(Endpoint).findBy({ appId: message.appId, disabled: false });
+    const rows = this.deliveryRows(endpoints.filter((endpoint) => endpointAccepts(endpoint, message)).map((endpoint) => ({ message, endpoint })));
+    message.fannedOutAt = new Date();
+    await this.db.transaction(async (tx) => {
+      await tx.getRepository(Message).insert(message);
+      await this.insertDeliveries(tx, rows);
+    });
+    try {
+      await this.scheduler.schedule(rows);
+    } catch (error) {
+      this.logger.warn({ msg: 'first attempts not scheduled; the reconciler will', appId: message.appId, msgId: message.id, error: (error as Error).message });
+    }
+  }
 
   /**
    * Creates one delivery per matching endpoint and schedules the first attempts. Safe to run again for
@@ -45,9 +66,16 @@ export class FanoutService {
    */
   async createDeliveries(pairs: { message: Message; endpoint: Endpoint }[], scope: FindOptionsWhere<Delivery>): Promise<number> {
     if (pairs.length === 0) return 0;
+    await this.insertDeliveries(this.db.manager, this.deliveryRows(pairs), true);
+    const awaitingFirstAttempt = await this.db.getRepository(Delivery).findBy({ ...scope, status: DeliveryStatus.Pending, attemptCount: 0 });
+    await this.scheduler.schedule(awaitingFirstAttempt);
+    return awaitingFirstAttempt.length;
+  }
+
+  private deliveryRows(pairs: { message: Message; endpoint: Endpoint }[]) {
     const now = new Date();
     const firstAttemptAt = new Date(now.getTime() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0));
-    const rows = pairs.map(({ message, endpoint }) => ({
+    return pairs.map(({ message, endpoint }) => ({
       id: newId.delivery(),
       messageId: message.id,
       endpointId: endpoint.id,
@@ -59,11 +87,13 @@ export class FanoutService {
       createdAt: now,
       updatedAt: now,
     }));
+  }
+
+  /** `orIgnore` when rows may already exist (a re-run): the unique (message, endpoint) pair keeps one. */
+  private async insertDeliveries(db: EntityManager, rows: ReturnType<FanoutService['deliveryRows']>, orIgnore = false): Promise<void> {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await this.db.createQueryBuilder().insert().into(Delivery).values(rows.slice(i, i + INSERT_CHUNK)).orIgnore().execute();
+      const insert = db.createQueryBuilder().insert().into(Delivery).values(rows.slice(i, i + INSERT_CHUNK));
+      await (orIgnore ? insert.orIgnore() : insert).execute();
     }
-    const awaitingFirstAttempt = await this.db.getRepository(Delivery).findBy({ ...scope, status: DeliveryStatus.Pending, attemptCount: 0 });
-    await this.scheduler.schedule(awaitingFirstAttempt);
-    return awaitingFirstAttempt.length;
   }
 }

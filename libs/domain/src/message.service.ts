@@ -1,28 +1,24 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import type { MessageIn, MessageListQuery } from '@herald/api';
 import { Message } from '@herald/persistence';
-import { FanoutJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
 import { conflictOnDuplicate, NotFoundError } from './errors';
+import { FanoutService } from './fanout.service';
 import { newId } from './ids';
 import { Page, paginate } from './pagination';
 
 @Injectable()
 export class MessageService {
-  private readonly logger = new Logger(MessageService.name);
-
   constructor(
     @InjectRepository(Message) private readonly messages: Repository<Message>,
-    @InjectQueue(QueueName.Tasks) private readonly tasks: Queue<FanoutJob>,
+    private readonly fanout: FanoutService,
   ) {}
 
   /**
-   * Accepts a message: it is committed to the database (the outbox) before this returns, then its fan-out
-   * task is enqueued. If Redis refuses the task, the message is still accepted: it stays un-fanned-out in
-   * the database, where recovery finds it.
+   * Accepts a message: it is committed to the database with its deliveries before this returns, and their
+   * first attempts are queued (FanoutService.acceptAndFanOut). If Redis refuses them, the message is still
+   * accepted: the deliveries wait in the database, where the reconciler finds them.
    */
   async create(appId: string, input: MessageIn): Promise<Message> {
     const message = this.messages.create({
@@ -36,12 +32,10 @@ export class MessageService {
       createdAt: new Date(),
       fannedOutAt: null,
     });
-    await conflictOnDuplicate(() => this.messages.insert(message), `A message with eventId "${input.eventId}" already exists in this application`);
-    try {
-      await this.tasks.add(JOB_NAME[QueueName.Tasks], { messageId: message.id }, { jobId: jobId.fanout(message.id) });
-    } catch (error) {
-      this.logger.warn({ msg: 'fan-out not enqueued; the message waits in the outbox', appId, msgId: message.id, error: (error as Error).message });
-    }
+    await conflictOnDuplicate(
+      () => this.fanout.acceptAndFanOut(message),
+      `A message with eventId "${input.eventId}" already exists in this application`,
+    );
     return message;
   }
 
