@@ -1,179 +1,331 @@
 #!/usr/bin/env node
-// `npm run bench`: Herald all-in-one (SQLite, then PostgreSQL) against two baselines on the same machine,
-// in one run: (a) a bare BullMQ queue and worker POSTing with undici (bench/baseline-bullmq.mjs), and
-// (b) a raw undici POST loop to the receiver. Loopback only; every wait has a deadline.
-//   node bench/run.mjs [--quick] [--database sqlite,postgres] [--messages 20000] [--out bench/results]
+// `npm run bench`: Herald all-in-one (SQLite, then PostgreSQL) against two baselines in the same run:
+// (a) a bare BullMQ queue and worker POSTing with undici (bench/baseline-bullmq.mjs), (b) a raw undici
+// POST loop to the receiver. Everything on loopback; every wait has a deadline, and the whole run a cap.
+//
+//   node bench/run.mjs [--quick] [--only burst-1,burst-100,rates,noisy,sse,baseline-a,baseline-b]
+//                      [--database sqlite,postgres] [--messages 20000] [--out bench/results]
+//
+// Writes <out>/<timestamp>.json, <out>/latest.json and <out>/latest.md. Exits 1 if a scenario failed
+// with an error (an incomplete scenario is reported, not an error), 2 at the hard time cap.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
-import { arrivalsOf, burst, fixedRate, percentiles, REPO, sender, startBaseline, startHerald, startReceiver } from './lib/harness.mjs';
+import { cleanupAll, deleteRedisKeys, installExitHandlers, onCleanup } from './lib/cleanup.mjs';
+import { rawPostLoop, sender } from './lib/load.mjs';
+import { startReceiver } from './lib/receiver.mjs';
+import { addRatios, BASELINE_A, BASELINE_B, machine, markdown, targets } from './lib/report.mjs';
+import { startBaseline, startHerald } from './lib/systems.mjs';
+import { log, percentiles, REPO, round, timeBudget } from './lib/util.mjs';
+import { NOISY_HERALD_ENV, runNoisyNeighbour } from './scenarios/noisy-neighbour.mjs';
+import { runSseFanout, sseHeraldEnv } from './scenarios/sse-fanout.mjs';
+import { runBurst, runFixedRate } from './scenarios/throughput.mjs';
+
+const SCENARIOS = ['burst-1', 'burst-100', 'rates', 'noisy', 'sse', 'baseline-a', 'baseline-b'];
+const DATABASES = ['sqlite', 'postgres'];
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    database: { type: 'string', default: 'sqlite,postgres' },
+    only: { type: 'string', default: SCENARIOS.join(',') },
+    database: { type: 'string', default: DATABASES.join(',') },
     messages: { type: 'string' },
     out: { type: 'string', default: join(REPO, 'bench/results') },
   },
 });
 const QUICK = args.quick;
-const MESSAGES = Number(args.messages ?? (QUICK ? 300 : 20_000));
-const CONCURRENCY = 32;
-const FANOUT_ENDPOINTS = 100;
-const RATES = QUICK ? [100, 300] : [100, 300, 1_000];
-const RATE_SECONDS = QUICK ? 2 : 10;
-/** How long a scenario may wait for its deliveries before it is reported incomplete. */
-const DELIVERY_DEADLINE_MS = QUICK ? 60_000 : 150_000;
+const only = new Set(list(args.only, SCENARIOS, '--only'));
+const databases = list(args.database, DATABASES, '--database');
+const messages = Number(args.messages ?? (QUICK ? 300 : 20_000));
+if (!Number.isInteger(messages) || messages < 1) usage(`--messages must be a positive integer, got ${args.messages}`);
 
-const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-const receiver = await startReceiver();
+const settings = {
+  messages,
+  concurrency: 32,
+  fanoutEndpoints: 100,
+  fanoutMessages: Math.max(2, Math.round(messages / 100)), // N attempts in all, like the one-endpoint burst
+  rates: QUICK ? [100, 300] : [100, 300, 1_000],
+  rateSeconds: QUICK ? 2 : 10,
+  noisy: { healthyEndpoints: 4, healthyRate: 50, noisyRate: 20, seconds: QUICK ? 3 : 10, warmupSeconds: QUICK ? 1 : 2, deliveryTimeout: NOISY_HERALD_ENV.HERALD_DELIVERY_TIMEOUT },
+  sse: { clients: QUICK ? 50 : 1_000, processes: QUICK ? 2 : 4, rate: QUICK ? 100 : 500, seconds: QUICK ? 3 : 10, warmupSeconds: QUICK ? 1 : 2 },
+  // Unmeasured load before the first measurement on a fresh process, and a pause between measurements.
+  warmupSeconds: QUICK ? 1 : 2,
+  settleMs: QUICK ? 500 : 2_000,
+  // npm run bench must finish within 10 minutes, build included; quick runs in CI.
+  timeCapSeconds: QUICK ? 120 : 540,
+  // Longest wait for one scenario's deliveries after its last send.
+  drainSeconds: QUICK ? 30 : 150,
+};
+/** Readable names of the result rows (fixed rates are named `<rate> msg/s`). */
+const SCENARIO_NAMES = {
+  'burst-1': 'burst, 1 endpoint',
+  'burst-100': `burst, ${settings.fanoutEndpoints} endpoints`,
+  'noisy-clean': 'noisy neighbour: clean',
+  'noisy-hanging': 'noisy neighbour: 1 endpoint hanging',
+  sse: `SSE fan-out, ${settings.sse.clients} clients`,
+};
+/** Noisy neighbour and SSE run on the first database only, to stay within the time cap. */
+const sideDatabase = databases[0];
+
+const runId = randomBytes(3).toString('hex');
+const started = Date.now();
+const budget = timeBudget(settings.timeCapSeconds * 1_000, 25_000);
 const results = [];
+let heraldCount = 0;
 
-try {
-  for (const database of args.database.split(',')) await heraldScenarios(database);
-  await baselineScenarios();
-  await rawUndiciLoop();
-} finally {
-  await receiver.close();
-}
-report();
+installExitHandlers();
+// The safety net: whatever is stuck, at the cap plus a grace period the partial report is written,
+// everything is cleaned up and the run exits.
+setTimeout(async () => {
+  log('hard time cap reached: writing what there is and stopping');
+  writeReport();
+  await cleanupAll();
+  process.exit(2);
+}, (settings.timeCapSeconds + 30) * 1_000).unref();
 
-async function heraldScenarios(database) {
-  log(`Herald on ${database}: starting`);
-  const herald = await startHerald(database);
-  try {
-    const app = await herald.api('POST', '/app', { name: 'bench' });
-    await herald.api('POST', `/app/${app.id}/endpoint`, { url: `${receiver.url}/one` });
-    const wide = await herald.api('POST', '/app', { name: 'bench-100' });
-    for (let i = 0; i < FANOUT_ENDPOINTS; i++) await herald.api('POST', `/app/${wide.id}/endpoint`, { url: `${receiver.url}/e${i}` });
-    const oneEndpoint = sender(herald.url, `/api/v1/app/${app.id}/msg`, herald.authHeaders);
-    const hundred = sender(herald.url, `/api/v1/app/${wide.id}/msg`, herald.authHeaders);
+log(`run ${runId}${QUICK ? ' (quick)' : ''}: ${[...only].join(', ')} on ${databases.join(', ')}; ${messages} messages per burst; cap ${settings.timeCapSeconds} s`);
+onCleanup(() => deleteRedisKeys(`herald-bench-${runId}-`)); // last sweep of anything left under this run's prefix
+const receiver = await startReceiver();
+onCleanup(() => receiver.close());
 
-    await runBurst(`herald ${database}`, 'burst, 1 endpoint', oneEndpoint, MESSAGES, 1);
-    await runBurst(`herald ${database}`, `burst, ${FANOUT_ENDPOINTS} endpoints`, hundred, Math.max(10, Math.round(MESSAGES / FANOUT_ENDPOINTS)), FANOUT_ENDPOINTS);
-    for (const rate of RATES) await runRate(`herald ${database}`, rate, oneEndpoint);
-    await Promise.all([oneEndpoint.close(), hundred.close()]);
-  } finally {
-    const { peakRssMb } = await herald.stop();
-    for (const result of results) if (result.system === `herald ${database}`) result.peakRssMb = peakRssMb;
-    log(`Herald on ${database}: peak RSS ${peakRssMb} MB`);
+await baselineB();
+await baselineA();
+for (const [i, database] of databases.entries()) {
+  await heraldThroughput(database);
+  if (i === 0) {
+    await heraldNoisy(database);
+    await heraldSse(database);
   }
 }
 
-async function baselineScenarios() {
-  log('baseline (a) BullMQ + undici: starting');
-  const baseline = await startBaseline(`${receiver.url}/one`);
-  try {
+const failed = writeReport();
+await cleanupAll();
+log(`done in ${Math.round((Date.now() - started) / 1_000)} s; report in ${args.out}`);
+process.exit(failed ? 1 : 0);
+
+// --- scenarios ------------------------------------------------------------------------------------
+
+/** Baseline (b): the machine's limit, POSTs straight to the receiver with the bursts' concurrency. */
+async function baselineB() {
+  await measure('baseline-b', label('burst-1', BASELINE_B, null), 5, async () => {
+    receiver.reset();
+    const loop = await rawPostLoop(receiver.url, '/raw', messages, settings.concurrency, budget.until(settings.drainSeconds * 1_000));
+    const delivered = [...receiver.arrivals.keys()].filter((key) => key.endsWith(' /raw')).length;
+    return {
+      messages,
+      expectedAttempts: messages,
+      delivered,
+      duplicates: receiver.counts.duplicates,
+      complete: delivered === messages,
+      timedOut: loop.sent < messages,
+      failures: loop.failures.length,
+      deliveredPerSecond: round(loop.sent / loop.seconds, 0),
+      latencyMs: percentiles(loop.latencies), // request round trip, there is no queue in between
+    };
+  });
+}
+
+/** Baseline (a): the same warm-up, fixed rates and burst as Herald, through its own BullMQ process. */
+async function baselineA() {
+  if (!selected('baseline-a', 20, label('burst-1', BASELINE_A, null))) return;
+  const path = '/bullmq';
+  await withProcess(label('baseline', BASELINE_A, null), () => startBaseline({ runId, target: `${receiver.url}${path}` }), async (baseline) => {
     const send = sender(baseline.url, '/msg');
-    await runBurst('baseline (a) bullmq+undici', 'burst, 1 endpoint', send, MESSAGES, 1);
-    for (const rate of RATES) await runRate('baseline (a) bullmq+undici', rate, send);
-    await send.close();
-  } finally {
-    const { peakRssMb } = await baseline.stop();
-    for (const result of results) if (result.system.startsWith('baseline (a)')) result.peakRssMb = peakRssMb;
-  }
-}
-
-/** Baseline (b): the machine's limit, POSTs straight to the receiver, same concurrency. */
-async function rawUndiciLoop() {
-  receiver.reset();
-  const pool = new Pool(receiver.url, { connections: CONCURRENCY });
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < MESSAGES) {
-        const response = await pool.request({ path: '/raw', method: 'POST', headers: { 'webhook-id': `raw_${next++}` }, body: '{}' });
-        await response.body.dump();
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1_000;
-  await pool.close();
-  results.push({ system: 'baseline (b) raw undici', scenario: 'burst, 1 endpoint', messages: MESSAGES, attempts: receiver.arrivals.size, duplicates: receiver.duplicates, acceptedPerSecond: null, deliveredPerSecond: Math.round(receiver.arrivals.size / seconds) });
-  log(`baseline (b): ${Math.round(receiver.arrivals.size / seconds)} POST/s`);
-}
-
-async function runBurst(system, scenario, send, messages, fanout) {
-  receiver.reset();
-  log(`${system}: ${scenario}, ${messages} messages`);
-  const { started, accepted, acceptSeconds } = await burst(send, messages, CONCURRENCY);
-  const expected = messages * fanout;
-  const arrived = await arrivalsOf(receiver, expected, DELIVERY_DEADLINE_MS);
-  const last = Math.max(...receiver.arrivals.values());
-  const sentAt = new Map(accepted.map((entry) => [entry.id, entry.sentAt]));
-  const latencies = [...receiver.arrivals].map(([key, at]) => at - sentAt.get(key.split('/')[0])).filter(Number.isFinite);
-  const result = {
-    system,
-    scenario,
-    messages,
-    attempts: arrived,
-    expectedAttempts: expected,
-    complete: arrived === expected,
-    duplicates: receiver.duplicates,
-    acceptedPerSecond: Math.round(messages / acceptSeconds),
-    deliveredPerSecond: Math.round(arrived / ((last - started) / 1_000)),
-    latencyMs: percentiles(latencies),
-  };
-  results.push(result);
-  log(`  accepted ${result.acceptedPerSecond}/s, delivered ${result.deliveredPerSecond}/s, ${arrived}/${expected} attempts, ${result.duplicates} duplicates`);
-}
-
-async function runRate(system, rate, send) {
-  receiver.reset();
-  log(`${system}: ${rate} msg/s for ${RATE_SECONDS} s`);
-  const { accepted } = await fixedRate(send, rate, RATE_SECONDS);
-  const ok = accepted.filter((entry) => entry.id);
-  const arrived = await arrivalsOf(receiver, ok.length, DELIVERY_DEADLINE_MS);
-  const intended = new Map(ok.map((entry) => [`${entry.id}/one`, entry.intendedAt]));
-  const latencies = [...receiver.arrivals].map(([key, at]) => at - intended.get(key)).filter(Number.isFinite);
-  const result = { system, scenario: `${rate} msg/s`, messages: accepted.length, refused: accepted.length - ok.length, attempts: arrived, expectedAttempts: ok.length, complete: arrived === ok.length, duplicates: receiver.duplicates, latencyMs: percentiles(latencies) };
-  results.push(result);
-  log(`  p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${arrived}/${ok.length} delivered`);
-}
-
-function report() {
-  const find = (system, scenario) => results.find((r) => r.system === system && r.scenario === scenario);
-  for (const result of results) {
-    if (!result.system.startsWith('herald')) continue;
-    const bullmq = find('baseline (a) bullmq+undici', result.scenario.startsWith('burst') ? 'burst, 1 endpoint' : result.scenario);
-    const raw = find('baseline (b) raw undici', 'burst, 1 endpoint');
-    if (result.deliveredPerSecond) {
-      result.vsBullmq = bullmq?.deliveredPerSecond ? round(result.deliveredPerSecond / bullmq.deliveredPerSecond) : null;
-      result.vsRawUndici = raw?.deliveredPerSecond ? round(result.deliveredPerSecond / raw.deliveredPerSecond) : null;
-    } else if (bullmq?.latencyMs?.p99) {
-      result.p99VsBullmq = round(result.latencyMs.p99 / bullmq.latencyMs.p99);
+    try {
+      await ratesThenBurst({ system: BASELINE_A, database: null, send, paths: [path], names: { rates: 'baseline-a', burst: 'baseline-a' } });
+    } finally {
+      await send.close();
     }
+  });
+}
+
+/** Herald's fixed rates and bursts (1 and 100 endpoints) on one Herald process. */
+async function heraldThroughput(database) {
+  if (!['rates', 'burst-1', 'burst-100'].some((name) => only.has(name))) return;
+  await withHerald(database, {}, label('herald', 'herald', database), async (herald, tag) => {
+    const one = await oneEndpointApp(herald, tag);
+    try {
+      await ratesThenBurst({ system: 'herald', database, send: one.send, paths: one.paths, names: { rates: 'rates', burst: 'burst-1' } });
+    } finally {
+      await one.send.close();
+    }
+    await measure('burst-100', label('burst-100', 'herald', database), 30, async () => {
+      const wide = await wideApp(herald, tag);
+      try {
+        return await runBurst({ receiver, send: wide.send, paths: wide.paths, messages: settings.fanoutMessages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) });
+      } finally {
+        await wide.send.close();
+      }
+    });
+  });
+}
+
+/**
+ * The sequence Herald and baseline (a) both get: an unmeasured warm-up, the fixed rates (before the
+ * burst, so a burst's aftermath never lands in a latency figure), then the burst.
+ */
+async function ratesThenBurst({ system, database, send, paths, names }) {
+  await runFixedRate({ receiver, send, paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
+  for (const rate of settings.rates) {
+    await measure(names.rates, label(`rate-${rate}`, system, database), settings.rateSeconds + 5, () =>
+      runFixedRate({ receiver, send, paths, rate, seconds: settings.rateSeconds, deadline: budget.until((settings.rateSeconds + settings.drainSeconds) * 1_000) }),
+    );
   }
-  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
-  const run = { date: new Date().toISOString(), quick: QUICK, machine, settings: { messages: MESSAGES, concurrency: CONCURRENCY, rates: RATES, rateSeconds: RATE_SECONDS }, results };
+  await measure(names.burst, label('burst-1', system, database), 30, () =>
+    runBurst({ receiver, send, paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) }),
+  );
+}
+
+async function heraldNoisy(database) {
+  const labels = { clean: label('noisy-clean', 'herald', database), noisy: label('noisy-hanging', 'herald', database) };
+  if (!selected('noisy', 30, labels.noisy)) return;
+  log(`noisy neighbour on ${database}: start`);
+  await withHerald(database, NOISY_HERALD_ENV, labels.noisy, async (herald, tag) => {
+    const deadlineFor = () => budget.until((settings.noisy.seconds + settings.drainSeconds) * 1_000);
+    const { clean, noisy } = await runNoisyNeighbour({ herald, receiver, tag, ...settings.noisy, deadlineFor });
+    record(labels.clean, clean);
+    record(labels.noisy, noisy);
+  });
+}
+
+async function heraldSse(database) {
+  const sse = label('sse', 'herald', database);
+  if (!selected('sse', 40, sse)) return;
+  log(`SSE fan-out on ${database}: start`);
+  await withHerald(database, sseHeraldEnv(settings.sse.clients), sse, async (herald, tag) => {
+    const deadlineFor = () => budget.until((settings.sse.seconds + settings.drainSeconds) * 1_000);
+    record(sse, await runSseFanout({ herald, receiver, tag, ...settings.sse, deadlineFor }));
+  });
+}
+
+// --- plumbing -------------------------------------------------------------------------------------
+
+
+/** What identifies a result row: scenario key and its readable name, system, database. */
+function label(key, system, database) {
+  return { key, system, database, scenario: SCENARIO_NAMES[key] ?? (key.startsWith('rate-') ? `${key.slice(5)} msg/s` : key) };
+}
+
+/** True if scenario `name` was asked for and at least `minSeconds` of the budget remain; a skip is recorded. */
+function selected(name, minSeconds, rowLabel) {
+  if (!only.has(name)) return false;
+  if (budget.left() >= minSeconds * 1_000) return true;
+  log(`${rowLabel.scenario}: skipped, the time cap is near`);
+  results.push({ ...rowLabel, skipped: 'time cap', complete: false });
+  return false;
+}
+
+/** One measurement: run if selected, recorded with its label (or its error), then a short pause. */
+async function measure(name, rowLabel, minSeconds, run) {
+  if (!selected(name, minSeconds, rowLabel)) return;
+  log(`${rowLabel.system}${rowLabel.database ? ` ${rowLabel.database}` : ''}, ${rowLabel.scenario}: start`);
+  await guarded(rowLabel, async () => record(rowLabel, await run()));
+  // Let the system finish what the scenario left behind (attempt records, queue housekeeping) first.
+  await new Promise((resolve) => setTimeout(resolve, settings.settleMs));
+}
+
+/** Runs `run`; an error is logged and recorded against `rowLabel`, and the run goes on. */
+async function guarded(rowLabel, run) {
+  try {
+    await run();
+  } catch (error) {
+    log(`${rowLabel.scenario}${rowLabel.database ? ` on ${rowLabel.database}` : ''}: FAILED: ${error.stack ?? error}`);
+    results.push({ ...rowLabel, error: String(error.message ?? error), complete: false });
+  }
+}
+
+/**
+ * Starts a system process, runs `body` with it, stops it; every result recorded meanwhile gets the
+ * process's peak RSS. A failure to start, or in `body`, is recorded against `rowLabel`.
+ */
+async function withProcess(rowLabel, start, body) {
+  const first = results.length;
+  let system;
+  await guarded(rowLabel, async () => {
+    system = await start();
+    await body(system);
+  });
+  if (!system) return;
+  await guarded({ ...rowLabel, scenario: `stopping ${rowLabel.system}` }, async () => {
+    const { peakRssMb, startRssMb } = await system.stop();
+    for (const result of results.slice(first)) if (!result.error && !result.skipped) Object.assign(result, { peakRssMb, startRssMb });
+    log(`${rowLabel.system}${rowLabel.database ? ` on ${rowLabel.database}` : ''}: stopped, peak RSS ${peakRssMb} MB (${startRssMb} MB when it was up)`);
+  });
+}
+
+function withHerald(database, env, rowLabel, body) {
+  const index = ++heraldCount;
+  return withProcess(rowLabel, () => {
+    log(`Herald #${index} on ${database}: starting`);
+    return startHerald({ database, runId, index, env });
+  }, (herald) => body(herald, `h${index}`));
+}
+
+/** An application with one endpoint; its signatures are checked by the receiver. */
+async function oneEndpointApp(herald, tag) {
+  const app = await herald.api('POST', '/app', { name: 'bench-one' });
+  const path = `/${tag}/one`;
+  const endpoint = await herald.api('POST', `/app/${app.id}/endpoint`, { url: `${receiver.url}${path}` });
+  receiver.expectSecret(path, (await herald.api('GET', `/app/${app.id}/endpoint/${endpoint.id}/secret`)).key);
+  return { send: sender(herald.url, `/api/v1/app/${app.id}/msg`, herald.authHeaders), paths: [path] };
+}
+
+/** An application with 100 endpoints: every message fans out to all of them. */
+async function wideApp(herald, tag) {
+  const app = await herald.api('POST', '/app', { name: 'bench-wide' });
+  const paths = [];
+  for (let i = 0; i < settings.fanoutEndpoints; i++) {
+    const path = `/${tag}/wide/${i}`;
+    const endpoint = await herald.api('POST', `/app/${app.id}/endpoint`, { url: `${receiver.url}${path}` });
+    receiver.expectSecret(path, (await herald.api('GET', `/app/${app.id}/endpoint/${endpoint.id}/secret`)).key);
+    paths.push(path);
+  }
+  return { send: sender(herald.url, `/api/v1/app/${app.id}/msg`, herald.authHeaders), paths };
+}
+
+/** Adds a result and prints its line. */
+function record(rowLabel, measured) {
+  const result = { ...rowLabel, ...measured };
+  results.push(result);
+  const latency = result.lagMs ?? result.latencyMs;
+  const counts = result.key === 'sse' ? `${result.events}/${result.expectedEvents} events` : `${result.delivered}/${result.expectedAttempts} delivered, ${result.duplicates} duplicates`;
+  const rates = result.deliveredPerSecond ? `, accepted ${result.acceptedPerSecond ?? '-'}/s, delivered ${result.deliveredPerSecond}/s` : '';
+  log(`  ${rowLabel.system}${result.database ? ` ${result.database}` : ''}, ${rowLabel.scenario}: ${counts}${rates}, p50/p95/p99 ${latency?.p50}/${latency?.p95}/${latency?.p99} ms${result.complete ? '' : ' — INCOMPLETE'}`);
+  return result;
+}
+
+/** Writes the JSON and Markdown reports; true if any scenario failed with an error. */
+function writeReport() {
+  addRatios(results);
+  const run = {
+    date: new Date(started).toISOString(),
+    runId,
+    quick: QUICK,
+    tookSeconds: (Date.now() - started) / 1_000,
+    machine: machine(),
+    settings: { ...settings, databases, only: [...only], sideDatabase },
+    results,
+    targets: targets(results, QUICK),
+  };
   mkdirSync(args.out, { recursive: true });
   const json = JSON.stringify(run, null, 2);
   writeFileSync(join(args.out, `${run.date.replace(/[:.]/g, '-')}.json`), json);
   writeFileSync(join(args.out, 'latest.json'), json);
-  writeFileSync(join(args.out, 'latest.md'), markdown(run));
-  console.log(`\n${markdown(run)}\nwritten to ${args.out}`);
+  const md = markdown(run);
+  writeFileSync(join(args.out, 'latest.md'), md);
+  console.log(`\n${md}`);
+  return results.some((result) => result.error);
 }
 
-function markdown(run) {
-  const cell = (value) => (value === null || value === undefined ? '' : String(value));
-  const rows = run.results.map((r) =>
-    `| ${r.system} | ${r.scenario} | ${cell(r.acceptedPerSecond)} | ${cell(r.deliveredPerSecond)} | ${cell(r.latencyMs?.p50)} / ${cell(r.latencyMs?.p95)} / ${cell(r.latencyMs?.p99)} | ${cell(r.vsBullmq ?? r.p99VsBullmq)} | ${cell(r.vsRawUndici)} | ${r.attempts}/${r.expectedAttempts ?? r.attempts}${r.duplicates ? `, ${r.duplicates} dup` : ''} | ${cell(r.peakRssMb)} |`,
-  );
-  return [
-    `Run ${run.date}${run.quick ? ' (quick)' : ''} on ${run.machine.cores} × ${run.machine.cpu}, ${run.machine.memoryGb} GB, Node ${run.machine.node}; ${run.settings.messages} messages per burst, ${run.settings.concurrency} producer requests in flight.`,
-    '',
-    '| system | scenario | accepted/s | delivered/s | latency p50 / p95 / p99 ms | × baseline (a) | × baseline (b) | delivered | peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-    'Latency: accept-to-receive for bursts (from the send), intended-send-to-receive at fixed rates. × baseline (a): delivered/s ratio for bursts, p99 ratio for fixed rates.',
-    '',
-  ].join('\n');
+function list(value, allowed, flag) {
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const unknown = items.filter((item) => !allowed.includes(item));
+  if (unknown.length || items.length === 0) usage(`${flag}: expected a comma-separated list of ${allowed.join(', ')}; got ${value}`);
+  return items;
 }
 
-function round(value) {
-  return Math.round(value * 100) / 100;
+function usage(message) {
+  console.error(`bench/run.mjs: ${message}`);
+  process.exit(64);
 }

@@ -1,0 +1,122 @@
+// The report: ratios to the baselines, the issue's targets, and a short Markdown table.
+import { cpus, totalmem } from 'node:os';
+import { round } from './util.mjs';
+
+export const BASELINE_A = 'baseline (a) bullmq+undici';
+export const BASELINE_B = 'baseline (b) raw undici';
+
+export function machine() {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+/**
+ * Adds the same-run ratios to Herald's results: bursts as delivered/s over each baseline's delivered/s
+ * (for 100 endpoints: attempts/s over the baselines' one-endpoint rate), fixed rates as p99 over
+ * baseline (a)'s p99 at the same rate.
+ */
+export function addRatios(results) {
+  const find = (system, key) => results.find((result) => result.system === system && result.key === key && !result.error && !result.skipped);
+  const a = find(BASELINE_A, 'burst-1');
+  const b = find(BASELINE_B, 'burst-1');
+  for (const result of results) {
+    if (result.system !== 'herald' || result.error || result.skipped) continue;
+    if (result.key.startsWith('burst')) {
+      result.vsBaselineA = ratio(result.deliveredPerSecond, a?.deliveredPerSecond);
+      result.vsBaselineB = ratio(result.deliveredPerSecond, b?.deliveredPerSecond);
+    } else if (result.key.startsWith('rate-')) {
+      result.p99VsBaselineA = ratio(result.latencyMs?.p99, find(BASELINE_A, result.key)?.latencyMs?.p99);
+    }
+  }
+}
+
+/** The issue's targets, each with the measured value and whether it is met (null: not measured). */
+export function targets(results, quick) {
+  const herald = results.filter((result) => result.system === 'herald' && !result.error && !result.skipped);
+  const rows = [];
+  for (const result of herald.filter((r) => r.key === 'burst-1')) {
+    rows.push(target(`burst delivered/s ≥ 1.0 × baseline (a), ${result.database}`, result.vsBaselineA, (v) => v >= 1, `${result.vsBaselineA} ×`, result));
+  }
+  for (const result of herald.filter((r) => r.key === 'rate-300')) {
+    rows.push(target(`p99 accept-to-receive at 300 msg/s ≤ 50 ms, ${result.database}`, result.latencyMs.p99, (v) => v <= 50, `${result.latencyMs.p99} ms`, result));
+  }
+  for (const result of herald.filter((r) => r.key === 'noisy-hanging')) {
+    rows.push(target(`noisy neighbour: healthy p99 ≤ 1.2 × clean run, ${result.database}`, result.p99VsClean, (v) => v <= 1.2, `${result.p99VsClean} ×`, result));
+  }
+  for (const result of herald.filter((r) => r.key === 'sse')) {
+    const clients = quick ? ` (quick: ${result.clients} clients, not 1,000)` : '';
+    rows.push(target(`SSE p99 lag ≤ 100 ms with 1,000 clients, ${result.database}${clients}`, result.lagMs.p99, (v) => v <= 100, `${result.lagMs.p99} ms`, result));
+  }
+  for (const database of [...new Set(herald.map((r) => r.database))]) {
+    const peak = Math.max(...herald.filter((r) => r.database === database).map((r) => r.peakRssMb ?? 0));
+    rows.push(target(`peak RSS ≤ 300 MB, ${database}`, peak || null, (v) => v <= 300, `${peak} MB`, { complete: true }));
+  }
+  return rows;
+}
+
+function target(name, value, test, shown, result) {
+  const measured = value !== null && value !== undefined;
+  return { target: name, value: measured ? value : null, shown: measured ? shown : 'not measured', met: measured ? test(value) && result.complete !== false : null };
+}
+
+export function markdown(run) {
+  const lines = [
+    `# Herald benchmark${run.quick ? ' (quick)' : ''}`,
+    '',
+    `${run.date}, ${Math.round(run.tookSeconds)} s. Machine: ${run.machine.cores} × ${run.machine.cpu}, ${run.machine.memoryGb} GB RAM, Node ${run.machine.node}, ${run.machine.platform}.`,
+    `Bursts: ${run.settings.messages} messages, ${run.settings.concurrency} producer requests in flight; the 100-endpoint burst sends ${run.settings.fanoutMessages} messages, each to all ${run.settings.fanoutEndpoints} endpoints (${run.settings.fanoutMessages * run.settings.fanoutEndpoints} attempts).`,
+    `Fixed rates: ${run.settings.rateSeconds} s each, open loop. Noisy neighbour: ${describeNoisy(run.settings.noisy)}. SSE: ${run.settings.sse.clients} clients in ${run.settings.sse.processes} processes, ${run.settings.sse.rate} msg/s for ${run.settings.sse.seconds} s.`,
+    '',
+    '| scenario | system | db | accepted/s | delivered/s | p50 / p95 / p99 ms | × baseline (a) | × baseline (b) | delivered | peak RSS MB | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...run.results.map(row),
+    '',
+    'Latency: bursts from each send to its arrival at the receiver; fixed rates from each message\'s planned send time (no coordinated omission); noisy neighbour: the healthy endpoints only; SSE: lag from the receiver\'s arrival to each client\'s. × baseline: delivered/s ratio for bursts (100 endpoints: attempts/s against the baselines\' one-endpoint burst), p99 ratio for fixed rates.',
+    '',
+    `Resident memory right after start, before any load: ${startRss(run.results)}.`,
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...run.targets.map((t) => `| ${t.target} | ${t.shown} | ${t.met === null ? '–' : t.met ? 'yes' : 'no'} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function row(r) {
+  const cell = (value) => (value === null || value === undefined ? '' : String(value));
+  const system = r.system === 'herald' ? 'Herald' : r.system;
+  if (r.error || r.skipped) return `| ${r.scenario} | ${system} | ${cell(r.database)} |  |  |  |  |  |  |  | ${r.error ? `error: ${r.error.slice(0, 120)}` : `skipped: ${r.skipped}`} |`;
+  const latency = r.lagMs ?? r.latencyMs;
+  const latencyCell = latency ? `${cell(latency.p50)} / ${cell(latency.p95)} / ${cell(latency.p99)}` : '';
+  let delivered = r.key === 'sse' ? `${r.events}/${r.expectedEvents} events` : `${r.delivered}/${r.expectedAttempts}`;
+  if (r.duplicates || r.duplicateEvents) delivered += `, ${r.duplicates || r.duplicateEvents} dup`;
+  if (!r.complete) delivered += ' INCOMPLETE';
+  return `| ${r.scenario} | ${system} | ${cell(r.database)} | ${cell(r.acceptedPerSecond)} | ${cell(r.deliveredPerSecond)} | ${latencyCell} | ${cell(r.vsBaselineA ?? r.p99VsBaselineA)} | ${cell(r.vsBaselineB)} | ${delivered} | ${cell(r.peakRssMb)} | ${note(r)} |`;
+}
+
+function note(r) {
+  if (r.accepted !== undefined && r.accepted < r.messages) return `only ${r.accepted} of ${r.messages} messages accepted${r.refused ? ` (${r.refused} refused)` : ' (stopped at the deadline)'}`;
+  if (r.key === 'burst-100') return `${r.messagesDeliveredPerSecond} messages/s`;
+  if (r.key === 'noisy-hanging') return `p99 ${r.p99VsClean} × clean; ${r.hangingRequests} requests hung`;
+  if (r.key === 'sse') return `${r.connected} clients connected, ${r.droppedClients} dropped; deliveries p99 ${r.deliveryLatencyMs?.p99} ms`;
+  if (r.key.startsWith('rate-') && r.generatorLateP99Ms > 5) return `generator ${r.generatorLateP99Ms} ms late (p99)`;
+  if (r.refused) return `${r.refused} refused`;
+  return '';
+}
+
+function describeNoisy(noisy) {
+  return `${noisy.healthyEndpoints} healthy endpoints at ${noisy.healthyRate} msg/s (each message to all), plus ${noisy.noisyRate} msg/s to one hanging endpoint in another application, HERALD_DELIVERY_TIMEOUT=${noisy.deliveryTimeout}, ${noisy.seconds} s`;
+}
+
+function startRss(results) {
+  const seen = new Map();
+  for (const r of results) {
+    const name = r.system === 'herald' ? `Herald ${r.database}` : r.system;
+    if (r.startRssMb && !seen.has(name)) seen.set(name, [...new Set(results.filter((x) => x.system === r.system && x.database === r.database && x.startRssMb).map((x) => x.startRssMb))]);
+  }
+  return [...seen].map(([name, values]) => `${name} ${values.join(', ')} MB`).join('; ') || 'not measured';
+}
+
+function ratio(value, base) {
+  return value && base ? round(value / base) : null;
+}

@@ -1,0 +1,121 @@
+// The systems under test, each in a process of its own: Herald all-in-one (as `npm start` runs it) and
+// baseline (a). Each gets its own database and Redis key prefix, removed again when it stops.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { createDatabase, deleteRedisKeys, dropDatabase, onCleanup, removeDir } from './cleanup.mjs';
+import { peakRssMb, rssMb, startNode, stopChild } from './processes.mjs';
+import { freePort, REDIS_URL, REPO } from './util.mjs';
+
+const HERALD_ENTRY = join(REPO, 'dist/apps/all-in-one/src/main.js');
+const BASELINE_ENTRY = join(REPO, 'bench/baseline-bullmq.mjs');
+
+/**
+ * Herald all-in-one on a fresh SQLite file or a fresh PostgreSQL database (`herald_bench_<run>_<n>`), a
+ * Redis prefix of its own (`<runPrefix>-<n>`), loopback targets allowed. `env` adds or overrides settings.
+ * HERALD_BENCH_NODE_FLAGS passes flags to its node (e.g. "--cpu-prof" to see where the time goes).
+ */
+export async function startHerald({ database, runId, index, env = {} }) {
+  const workDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  const prefix = `herald-bench-${runId}-${index}`;
+  const pgName = `herald_bench_${runId}_${index}`;
+  const undo = [];
+  const release = onCleanup(async () => {
+    for (const step of undo.reverse()) await step();
+  });
+  undo.push(() => removeDir(workDir));
+  undo.push(() => deleteRedisKeys(`${prefix}:`));
+
+  try {
+    let databaseUrl = `sqlite:${join(workDir, 'herald.sqlite')}`;
+    if (database === 'postgres') {
+      databaseUrl = await createDatabase(pgName);
+      undo.push(() => dropDatabase(pgName));
+    }
+    const token = `bench-token-${runId}-${index}-0000`;
+    const port = await freePort();
+    const flags = (process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const { child } = await startNode(
+      [...flags, HERALD_ENTRY],
+      {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        HERALD_API_TOKEN: token,
+        HERALD_PORT: String(port),
+        HERALD_HOST: '127.0.0.1',
+        HERALD_QUEUE_PREFIX: prefix,
+        HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+        HERALD_LOG_LEVEL: 'warn',
+        HERALD_DATA_DIR: workDir,
+        // Nothing the bench leaves in flight is worth waiting 20 s for at shutdown.
+        HERALD_SHUTDOWN_TIMEOUT: '2s',
+        ...env,
+      },
+      'is up',
+      60_000,
+      { options: { cwd: workDir } },
+    );
+    undo.push(() => stopChild(child));
+    const startRssMb = rssMb(child.pid);
+
+    const url = `http://127.0.0.1:${port}`;
+    const api = apiClient(url, token);
+    return {
+      database,
+      url,
+      token,
+      pid: child.pid,
+      api,
+      authHeaders: { authorization: `Bearer ${token}` },
+      /** Stops Herald and removes its data; the peak RSS is read first, while the process still exists. */
+      async stop() {
+        const peak = peakRssMb(child.pid);
+        await api.close();
+        await release();
+        return { peakRssMb: peak, startRssMb };
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** Baseline (a): bench/baseline-bullmq.mjs in its own process, POSTing every job to `target`. */
+export async function startBaseline({ runId, target }) {
+  const prefix = `herald-bench-${runId}-bullmq`;
+  const release = onCleanup(() => deleteRedisKeys(`${prefix}:`));
+  const { child, readyLine } = await startNode([BASELINE_ENTRY], { REDIS_URL, PREFIX: prefix, TARGET: target, PORT: '0' }, 'ready', 30_000, { ipc: true });
+  const stopped = onCleanup(() => stopChild(child));
+  const port = /ready (\d+)/.exec(readyLine)[1];
+  const startRssMb = rssMb(child.pid);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    async stop() {
+      const peak = peakRssMb(child.pid);
+      await stopped();
+      await release();
+      return { peakRssMb: peak, startRssMb };
+    },
+  };
+}
+
+/** JSON calls to Herald's API with the API token; throws on any status ≥ 300. */
+function apiClient(url, token) {
+  const pool = new Pool(url, { connections: 4, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const call = async (method, path, body) => {
+    const response = await pool.request({
+      path: `/api/v1${path}`,
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 300) throw new Error(`${method} ${path}: ${response.statusCode} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  call.close = () => pool.close();
+  return call;
+}
