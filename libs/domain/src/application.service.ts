@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { ApplicationIn, ApplicationPatch } from '@herald/api';
-import { Application, Delivery, Endpoint, Message, MessageAttempt } from '@herald/persistence';
+import { Application, Delivery, Endpoint, inTransaction, Message, MessageAttempt } from '@herald/persistence';
 import { conflictOnDuplicate, NotFoundError } from './errors';
 import { newId } from './ids';
 import { Page, PageRequest, paginate } from './pagination';
@@ -63,7 +63,7 @@ export class ApplicationService {
   /** Deletes the application with its endpoints, messages and their delivery history. */
   async delete(idOrUid: string): Promise<void> {
     const { id } = await this.get(idOrUid);
-    await this.db.transaction(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       for (const entity of [MessageAttempt, Delivery, Message, Endpoint]) await tx.getRepository(entity).delete({ appId: id });
       await tx.getRepository(Application).delete({ id });
     });

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
-import { Delivery, DeliveryStatus, Endpoint, Message } from '@herald/persistence';
+import { Delivery, DeliveryStatus, Endpoint, inTransaction, Message } from '@herald/persistence';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { endpointAccepts } from './endpoint-filter';
 import { ConflictError } from './errors';
@@ -44,7 +44,7 @@ export class RedeliveryService {
       const failed = await query.orderBy('delivery.id').take(BATCH).getMany();
       if (failed.length === 0) break;
       const nextAttemptAt = new Date(Date.now() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0));
-      await this.db.transaction(async (tx) => {
+      await inTransaction(this.db, async (tx) => {
         for (const delivery of failed) {
           await tx.getRepository(Delivery).update(
             { id: delivery.id, status: DeliveryStatus.Failed },

@@ -1,0 +1,47 @@
+import { DataSource } from 'typeorm';
+import { Application, findIn, inTransaction, insertRows, openDataSource } from '@herald/persistence';
+import { createTestDatabase, DATABASE_KINDS, TestDatabase } from '../support/databases';
+
+/** The hot path's persistence helpers, on real SQLite and PostgreSQL. */
+describe.each(DATABASE_KINDS)('persistence helpers on %s', (kind) => {
+  let database: TestDatabase;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    db = await openDataSource(database.url);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const application = (id: string): Application => ({ id, uid: null, name: id, rateLimit: null, throttleRate: null, metadata: {}, createdAt: new Date(1_700_000_000_123), updatedAt: new Date(1_700_000_000_456) }) as Application;
+
+  it('keeps a committed transaction when another one, open at the same time, rolls back', async () => {
+    let inside!: () => void;
+    const firstIsOpen = new Promise<void>((resolve) => (inside = resolve));
+    const failing = inTransaction(db, async (tx) => {
+      await insertRows(tx, Application, [application('app_rolled_back')]);
+      inside();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      throw new Error('this one fails');
+    });
+    await firstIsOpen;
+    const committed = inTransaction(db, (tx) => insertRows(tx, Application, [application('app_committed')]));
+    await expect(failing).rejects.toThrow('this one fails');
+    await committed;
+    const stored = await findIn(db.manager, Application, 'id', ['app_committed', 'app_rolled_back']);
+    expect(stored.map((app) => app.id)).toEqual(['app_committed']);
+  });
+
+  it('writes and reads rows with the entity conversions (timestamps, JSON, nulls), in chunks', async () => {
+    const rows = Array.from({ length: 1_500 }, (_, i) => ({ ...application(`app_bulk_${String(i).padStart(4, '0')}`), metadata: { i: String(i) } }));
+    await inTransaction(db, (tx) => insertRows(tx, Application, rows));
+    const found = await findIn(db.manager, Application, 'id', [...rows.map((row) => row.id), 'app_missing']);
+    expect(found).toHaveLength(1_500);
+    const one = found.find((app) => app.id === 'app_bulk_0042')!;
+    expect(one).toBeInstanceOf(Application);
+    expect(one).toMatchObject({ uid: null, metadata: { i: '42' }, createdAt: new Date(1_700_000_000_123), updatedAt: new Date(1_700_000_000_456) });
+  });
+});
