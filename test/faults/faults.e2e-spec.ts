@@ -48,6 +48,8 @@ describe('nothing accepted is lost', () => {
       HERALD_SHUTDOWN_TIMEOUT: '2s',
       // These faults are not the endpoint's: keep its circuit closed while every first attempt fails.
       HERALD_CIRCUIT_THRESHOLD: '1000',
+      // 5 in flight per endpoint: slow endpoints take seconds to drain, so the kill below lands mid-run.
+      HERALD_ENDPOINT_CONCURRENCY: '5',
     });
     const [adminPort, ingestPort] = [await freePort(), await freePort()];
     await start(ENTRYPOINT.admin, adminPort);
@@ -79,7 +81,7 @@ describe('nothing accepted is lost', () => {
   }
 
   it('delivers everything after kill -9 of the delivery process mid-run', async () => {
-    // 300 ms per response and 10 in flight per endpoint: deliveries lag the sends, so the kill lands mid-run.
+    // 300 ms per response and 5 in flight per endpoint (about 17/s): deliveries lag the sends, so the kill lands mid-run.
     const app = await appWithEndpoint('/kill', { status: 200, delayMs: 300 });
     const sent = await send(app.id, 150);
     await waitFor('some deliveries before the crash', () => uniqueIds('/kill').size >= 30);

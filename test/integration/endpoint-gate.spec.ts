@@ -20,6 +20,17 @@ describe('EndpointGate', () => {
     expect(await gate.acquire(endpoint, 'd')).toBe(0);
   });
 
+  it('lets an attempt of a full endpoint wait briefly for a slot this process releases, instead of bouncing it', async () => {
+    const endpoint = { id: 'ep_wait', rateLimit: null };
+    for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder)).toBe(0);
+    const waiting = gate.acquire(endpoint, 'd');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await gate.release(endpoint.id, 'a');
+    expect(await waiting).toBe(0);
+    // Nobody releases: the waiter gives up and is told to come back later (a hanging endpoint holds no worker for long).
+    expect(await gate.acquire(endpoint, 'e')).toBe(250);
+  });
+
   it('expires the slot of a holder that never released it (a crashed worker)', async () => {
     const endpoint = { id: 'ep_crash', rateLimit: null };
     const now = Date.now();

@@ -1,14 +1,11 @@
 import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { MessageIn, MessageInSchema, messageOut, WithContentQuerySchema } from '@herald/api';
-import { ApplicationService, MessageService } from '@herald/domain';
+import { MessageService } from '@herald/domain';
 
 /** The hot write path: accept a message, make it durable, hand it to fan-out. */
 @Controller('api/v1/app/:app_id/msg')
 export class MessageIngestController {
-  constructor(
-    private readonly applications: ApplicationService,
-    private readonly messages: MessageService,
-  ) {}
+  constructor(private readonly messages: MessageService) {}
 
   @Post()
   @HttpCode(202)
@@ -17,8 +14,7 @@ export class MessageIngestController {
     @Body({ schema: MessageInSchema }) input: MessageIn,
     @Query({ schema: WithContentQuerySchema }) query: { with_content: boolean },
   ) {
-    const application = await this.applications.get(appId);
-    const message = await this.messages.create(application.id, input);
+    const message = await this.messages.create(appId, input);
     return messageOut(message, query.with_content);
   }
 }

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
 import { DeliveryOutcome, LiveFeed } from '@herald/live';
-import { AttemptStatus, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '@herald/persistence';
+import { AttemptStatus, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, findIn, insertRows, inTransaction, Message, MessageAttempt, rawQuery } from '@herald/persistence';
 import { webhookHeaders } from '@herald/signing';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { EndpointGate } from './endpoint-gate';
@@ -30,9 +31,23 @@ interface Target {
   endpoint: Endpoint;
 }
 
+/** A scheduled attempt made, waiting to be written with others in one transaction. */
+interface AttemptRecord {
+  target: Target;
+  attempt: number;
+  outcome: HttpOutcome;
+  verdict: Verdict;
+}
+
+/** Most rows one batched read or write handles. */
+const BATCH = 200;
+
 @Injectable()
 export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
+  /** Concurrent attempts share their reads (three queries for a whole batch) and their writes (one transaction). */
+  private readonly targets = new Batcher<string, Partial<Target>>((ids) => this.loadTargets(ids), { maxBatch: BATCH, concurrency: 2 });
+  private readonly records = new Batcher<AttemptRecord, boolean>((records) => this.recordBatch(records), { maxBatch: BATCH, concurrency: 2 });
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -52,47 +67,38 @@ export class DeliveryService {
    * to wait before trying again (the caller puts the job back); otherwise 0.
    */
   async attempt(deliveryId: string, attempt: number): Promise<number> {
-    const delivery = await this.db.getRepository(Delivery).findOneBy({ id: deliveryId });
+    const { delivery, message, endpoint } = await this.targets.submit(deliveryId);
     if (!delivery || delivery.status !== DeliveryStatus.Pending) return 0;
     if (delivery.attemptCount >= attempt) {
       await this.scheduler.schedule([delivery]);
       return 0;
     }
-    const target = await this.load(delivery);
-    if (!target || target.endpoint.disabled) {
-      await this.finishWithoutSending(delivery, !target ? 'message or endpoint deleted' : 'endpoint disabled');
+    if (!message || !endpoint || endpoint.disabled) {
+      await this.finishWithoutSending(delivery, !message || !endpoint ? 'message or endpoint deleted' : 'endpoint disabled');
       return 0;
     }
+    const target = { delivery, message, endpoint };
     const admission = this.health.admit(target.endpoint);
     if (admission.wait > 0) return admission.wait;
     const holder = `${delivery.id}-${attempt}`;
     const wait = await this.gate.acquire(target.endpoint, holder, Date.now(), admission.probe ? 1 : undefined);
     if (wait > 0) return wait;
+    // The slot covers the request only: writing its outcome down must not hold back the endpoint's next one.
+    let outcome: HttpOutcome;
     try {
-      await this.perform(target, attempt);
+      outcome = await this.send(target);
     } finally {
       await this.gate.release(target.endpoint.id, holder);
     }
+    await this.conclude(target, attempt, outcome);
     return 0;
   }
 
-  private async perform(target: Target, attempt: number): Promise<void> {
+  /** Records an attempt's outcome, moves the endpoint's health, schedules the next attempt if any and streams it. */
+  private async conclude(target: Target, attempt: number, outcome: HttpOutcome): Promise<void> {
     const { delivery, message, endpoint } = target;
-    const outcome = await this.send(target);
     const verdict = this.judge(outcome, delivery, attempt);
-    const recorded = await this.db.transaction(async (tx) => {
-      // Guarded by the attempt count: if two workers ever raced on one attempt, only one records it.
-      const moved = await tx
-        .createQueryBuilder()
-        .update(Delivery)
-        .set({ status: verdict.status, attemptCount: attempt, nextAttemptAt: verdict.nextAttemptAt, updatedAt: new Date() })
-        .where('id = :id AND attempt_count = :previous', { id: delivery.id, previous: attempt - 1 })
-        .execute();
-      if (!moved.affected) return false;
-      await this.recordAttempt(tx, target, attempt, outcome, AttemptTrigger.Scheduled);
-      return true;
-    });
-    if (!recorded) return;
+    if (!(await this.records.submit({ target, attempt, outcome, verdict }))) return;
 
     if (verdict.disableEndpoint) await this.health.disable(endpoint, verdict.disableEndpoint);
     else if (succeeded(outcome)) await this.health.succeeded(endpoint);
@@ -109,12 +115,12 @@ export class DeliveryService {
    * marks the delivery succeeded (any retry still scheduled then finds nothing to do); failure changes nothing.
    */
   async resend(deliveryId: string): Promise<void> {
-    const delivery = await this.db.getRepository(Delivery).findOneBy({ id: deliveryId });
-    const target = delivery && (await this.load(delivery));
-    if (!target) return;
+    const { delivery, message, endpoint } = await this.targets.submit(deliveryId);
+    if (!delivery || !message || !endpoint) return;
+    const target = { delivery, message, endpoint };
     const outcome = await this.send(target);
-    await this.db.transaction(async (tx) => {
-      await this.recordAttempt(tx, target, 0, outcome, AttemptTrigger.Manual);
+    await inTransaction(this.db, async (tx) => {
+      await tx.getRepository(MessageAttempt).insert(this.attemptRow(target, 0, outcome, AttemptTrigger.Manual));
       if (succeeded(outcome)) {
         await tx.getRepository(Delivery).update({ id: target.delivery.id }, { status: DeliveryStatus.Succeeded, nextAttemptAt: null, updatedAt: new Date() });
       }
@@ -137,12 +143,51 @@ export class DeliveryService {
     });
   }
 
-  private async load(delivery: Delivery): Promise<Target | undefined> {
-    const [message, endpoint] = await Promise.all([
-      this.db.getRepository(Message).findOneBy({ id: delivery.messageId }),
-      this.db.getRepository(Endpoint).findOneBy({ id: delivery.endpointId }),
+  /** Each delivery with its message and endpoint (missing when deleted), read for a whole batch at once. */
+  private async loadTargets(ids: string[]): Promise<Partial<Target>[]> {
+    const deliveries = await findIn(this.db.manager, Delivery, 'id', ids);
+    const [messages, endpoints] = await Promise.all([
+      findIn(this.db.manager, Message, 'id', deliveries.map((delivery) => delivery.messageId)),
+      findIn(this.db.manager, Endpoint, 'id', deliveries.map((delivery) => delivery.endpointId)),
     ]);
-    return message && endpoint ? { delivery, message, endpoint } : undefined;
+    const delivery = byId(deliveries);
+    const message = byId(messages);
+    const endpoint = byId(endpoints);
+    return ids.map((id) => {
+      const found = delivery.get(id);
+      return found ? { delivery: found, message: message.get(found.messageId), endpoint: endpoint.get(found.endpointId) } : {};
+    });
+  }
+
+  /**
+   * Writes a batch of attempts in one transaction: each delivery moves on (status, attempt count, next
+   * attempt) and its attempt is logged. The move is guarded by the attempt count, so if two workers ever
+   * raced on one attempt, only one records it; the answer says, per record, whether it was this one.
+   */
+  private recordBatch(records: AttemptRecord[]): Promise<boolean[]> {
+    return inTransaction(this.db, async (tx) => {
+      const moved = new Set<string>();
+      const now = Date.now();
+      const groups = new Map<string, AttemptRecord[]>();
+      for (const record of records) {
+        const key = `${record.attempt} ${record.verdict.status} ${record.verdict.nextAttemptAt?.getTime()}`;
+        groups.set(key, [...(groups.get(key) ?? []), record]);
+      }
+      for (const group of groups.values()) {
+        const { attempt, verdict } = group[0];
+        const rows = await rawQuery<{ id: string }>(
+          tx,
+          'UPDATE deliveries SET status = :status, attempt_count = :attempt, next_attempt_at = :next, updated_at = :now WHERE id IN (:...ids) AND attempt_count = :previous RETURNING id',
+          { status: verdict.status, attempt, next: verdict.nextAttemptAt?.getTime() ?? null, now, ids: group.map((record) => record.target.delivery.id), previous: attempt - 1 },
+        );
+        for (const { id } of rows) moved.add(id);
+      }
+      // A delivery twice in one batch (the race above) is recorded once: `delete` answers true only the first time.
+      const recorded = records.map((record) => moved.delete(record.target.delivery.id));
+      const attempts = records.filter((_, i) => recorded[i]).map(({ target, attempt, outcome }) => this.attemptRow(target, attempt, outcome, AttemptTrigger.Scheduled));
+      await insertRows(tx, MessageAttempt, attempts);
+      return recorded;
+    });
   }
 
   private send({ message, endpoint }: Target): Promise<HttpOutcome> {
@@ -169,8 +214,8 @@ export class DeliveryService {
     return { status: DeliveryStatus.Pending, nextAttemptAt: new Date(Date.now() + delay) };
   }
 
-  private recordAttempt(tx: EntityManager, { delivery, endpoint }: Target, attemptNumber: number, outcome: HttpOutcome, triggerType: AttemptTrigger) {
-    return tx.getRepository(MessageAttempt).insert({
+  private attemptRow({ delivery, endpoint }: Target, attemptNumber: number, outcome: HttpOutcome, triggerType: AttemptTrigger) {
+    return {
       id: newId.attempt(),
       deliveryId: delivery.id,
       messageId: delivery.messageId,
@@ -185,7 +230,7 @@ export class DeliveryService {
       responseDurationMs: outcome.durationMs,
       triggerType,
       createdAt: new Date(),
-    });
+    };
   }
 
   private async finishWithoutSending(delivery: Delivery, reason: string): Promise<void> {
@@ -203,3 +248,5 @@ function outcomeOf(verdict: Verdict): DeliveryOutcome {
 }
 
 const succeeded = (outcome: HttpOutcome) => outcome.statusCode >= 200 && outcome.statusCode < 300;
+
+const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((row) => [row.id, row]));

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { MessageIn, MessageListQuery } from '@herald/api';
 import { Message } from '@herald/persistence';
-import { conflictOnDuplicate, NotFoundError } from './errors';
+import { NotFoundError } from './errors';
 import { FanoutService } from './fanout.service';
 import { newId } from './ids';
 import { Page, paginate } from './pagination';
@@ -16,14 +16,15 @@ export class MessageService {
   ) {}
 
   /**
-   * Accepts a message: it is committed to the database with its deliveries before this returns, and their
-   * first attempts are queued (FanoutService.acceptAndFanOut). If Redis refuses them, the message is still
-   * accepted: the deliveries wait in the database, where the reconciler finds them.
+   * Accepts a message for the application `app` (id or uid): it is committed to the database with its
+   * deliveries before this returns, and their first attempts are queued (FanoutService.accept). If Redis
+   * refuses them, the message is still accepted: the deliveries wait in the database, where the
+   * reconciler finds them.
    */
-  async create(appId: string, input: MessageIn): Promise<Message> {
+  async create(app: string, input: MessageIn): Promise<Message> {
     const message = this.messages.create({
       id: newId.message(),
-      appId,
+      appId: '',
       eventType: input.eventType,
       eventId: input.eventId ?? null,
       payload: JSON.stringify(input.payload),
@@ -32,10 +33,7 @@ export class MessageService {
       createdAt: new Date(),
       fannedOutAt: null,
     });
-    await conflictOnDuplicate(
-      () => this.fanout.acceptAndFanOut(message),
-      `A message with eventId "${input.eventId}" already exists in this application`,
-    );
+    await this.fanout.accept(app, message);
     return message;
   }
 

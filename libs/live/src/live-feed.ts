@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
 import { REDIS_CLIENT } from '@herald/queue';
 import { bucketOf, LATENCY_BUCKETS_MS, percentile } from './latency-histogram';
@@ -104,6 +105,8 @@ export class LiveFeed {
   private readonly logger = new Logger(LiveFeed.name);
   readonly streamKey: string;
   private readonly totalsKey: string;
+  /** Attempts of concurrent deliveries go out in one pipeline, their counts summed per key. */
+  private readonly attempts = new Batcher<DeliveryEventData, void>(async (events) => this.publishAttempts(events), { maxBatch: 1_000, concurrency: 1 });
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -114,27 +117,43 @@ export class LiveFeed {
     this.totalsKey = `${config.queuePrefix}:live:totals`;
   }
 
-  /** Publishes an attempt's outcome and counts it, in one round trip. Never throws: live data must not fail a delivery. */
+  /** Publishes an attempt's outcome and counts it. Never throws: live data must not fail a delivery. */
   async attempt(data: DeliveryEventData): Promise<void> {
     this.metrics.deliveries.inc({ outcome: data.status });
     this.metrics.attemptDuration.observe({ outcome: data.status }, data.durationMs / 1_000);
-    const minute = Math.floor(Date.parse(data.timestamp) / MINUTE);
-    const bucketKey = this.statsKey(data.endpointId, minute);
-    const indexKey = this.indexKey(minute);
-    const ttlSeconds = Math.ceil(this.config.statsWindowMs / 1_000) + 120;
-    const pipeline = this.redis
-      .pipeline()
-      .hincrby(bucketKey, data.status, 1)
-      .hincrby(bucketKey, `lat${bucketOf(data.durationMs)}`, 1)
-      .expire(bucketKey, ttlSeconds)
-      .sadd(indexKey, `${data.appId}/${data.endpointId}`)
-      .expire(indexKey, ttlSeconds)
-      .hincrby(this.totalsKey, `${data.appId}/${data.endpointId}/${data.status}`, 1);
-    await this.publish(pipeline, 'delivery', data);
+    await this.attempts.submit(data);
   }
 
   async endpointChanged(data: EndpointEventData): Promise<void> {
-    await this.publish(this.redis.pipeline(), 'endpoint', data);
+    await this.publish(this.redis.pipeline(), [{ type: 'endpoint', data }]);
+  }
+
+  /** One round trip for a batch of attempts: each is an event in the stream; the counters get one increment per key. */
+  private async publishAttempts(events: DeliveryEventData[]): Promise<void[]> {
+    const ttlSeconds = Math.ceil(this.config.statsWindowMs / 1_000) + 120;
+    const increments = new Map<string, Map<string, number>>();
+    const add = (key: string, field: string) => {
+      const fields = increments.get(key) ?? increments.set(key, new Map()).get(key)!;
+      fields.set(field, (fields.get(field) ?? 0) + 1);
+    };
+    const active = new Map<string, Set<string>>();
+    for (const data of events) {
+      const minute = Math.floor(Date.parse(data.timestamp) / MINUTE);
+      const bucketKey = this.statsKey(data.endpointId, minute);
+      add(bucketKey, data.status);
+      add(bucketKey, `lat${bucketOf(data.durationMs)}`);
+      add(this.totalsKey, `${data.appId}/${data.endpointId}/${data.status}`);
+      const indexKey = this.indexKey(minute);
+      (active.get(indexKey) ?? active.set(indexKey, new Set()).get(indexKey)!).add(`${data.appId}/${data.endpointId}`);
+    }
+    const pipeline = this.redis.pipeline();
+    for (const [key, fields] of increments) {
+      for (const [field, count] of fields) pipeline.hincrby(key, field, count);
+      if (key !== this.totalsKey) pipeline.expire(key, ttlSeconds);
+    }
+    for (const [indexKey, members] of active) pipeline.sadd(indexKey, ...members).expire(indexKey, ttlSeconds);
+    await this.publish(pipeline, events.map((data) => ({ type: 'delivery' as const, data })));
+    return events.map(() => undefined);
   }
 
   /** Events after `afterId` (exclusive), oldest first, at most `count`. */
@@ -178,15 +197,19 @@ export class LiveFeed {
     return totals;
   }
 
-  private async publish(pipeline: ReturnType<Redis['pipeline']>, type: LiveEvent['type'], data: object): Promise<void> {
-    const oldest = Date.now() - this.config.eventRetentionMs;
-    pipeline.xadd(this.streamKey, 'MINID', '~', String(oldest), '*', 'type', type, 'data', JSON.stringify(data));
+  /** Appends the events to the stream (trimmed by age once per batch) with whatever else is in the pipeline. */
+  private async publish(pipeline: ReturnType<Redis['pipeline']>, events: Pick<LiveEvent, 'type' | 'data'>[]): Promise<void> {
+    const oldest = String(Date.now() - this.config.eventRetentionMs);
+    events.forEach(({ type, data }, i) => {
+      const trim = i === events.length - 1 ? ['MINID', '~', oldest] : [];
+      pipeline.xadd(this.streamKey, ...trim, '*', 'type', type, 'data', JSON.stringify(data));
+    });
     try {
       const results = (await pipeline.exec()) ?? [];
       const failed = results.find(([error]) => error);
       if (failed) throw failed[0];
     } catch (error) {
-      this.logger.warn({ msg: 'live event not published', type, error: (error as Error).message });
+      this.logger.warn({ msg: 'live events not published', types: [...new Set(events.map(({ type }) => type))], count: events.length, error: (error as Error).message });
     }
   }
 

@@ -29,7 +29,11 @@ export class QueueModule implements OnModuleDestroy {
         BullModule.forRoot({ connection: redisOptions(config.redisUrl, 'producer'), prefix: config.queuePrefix }),
         ...queues,
       ],
-      providers: [QueueDepths, { provide: REDIS_CLIENT, useFactory: () => new Redis({ ...redisOptions(config.redisUrl, 'producer'), enableOfflineQueue: true }) }],
+      providers: [
+        QueueDepths,
+        // Auto-pipelining: the gate and live-feed commands of concurrent deliveries go out in one write.
+        { provide: REDIS_CLIENT, useFactory: () => new Redis({ ...redisOptions(config.redisUrl, 'producer'), enableOfflineQueue: true, enableAutoPipelining: true }) },
+      ],
       exports: [...queues, QueueDepths, REDIS_CLIENT],
     };
   }
