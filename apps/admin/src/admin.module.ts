@@ -21,7 +21,8 @@ import { AdminUi } from './ui/admin-ui';
 @Module({
   imports: [
     DomainModule,
-    EventEmitterModule.forRoot(),
+    // Every open stream listens on the bus: no listener limit (the default 10 warns at the 11th stream).
+    EventEmitterModule.forRoot({ maxListeners: 0 }),
     BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: BullBoardFastifyAdapter }),
     BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
   ],

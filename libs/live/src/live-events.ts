@@ -32,8 +32,8 @@ export type LiveEvent =
   | { id: string; type: 'delivery'; data: DeliveryEventData }
   | { id: string; type: 'endpoint'; data: EndpointEventData };
 
-/** Event names on the in-process bus (@nestjs/event-emitter) that the stream reader feeds. */
-export const LIVE_EVENT = 'live.event';
+/** Event names on the in-process bus (@nestjs/event-emitter) that the stream reader feeds: LIVE_EVENTS carries each read's events, in stream order. */
+export const LIVE_EVENTS = 'live.events';
 export const LIVE_STATS = 'live.stats';
 
 /** Stream ids are `<ms>-<seq>`; compares them in stream order. */

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
-import { LIVE_EVENT, LiveEvent, LiveFeed } from '@herald/live';
+import { LIVE_EVENTS, LiveEvent, LiveFeed } from '@herald/live';
 import { redisOptions } from '@herald/queue';
 
 /**
@@ -40,10 +40,10 @@ export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShu
     let cursor = '$';
     while (this.running) {
       try {
-        for (const event of await this.feed.read(this.connection!, cursor, 2_000)) {
-          cursor = event.id;
-          this.bus.emit(LIVE_EVENT, event satisfies LiveEvent);
-        }
+        const events: LiveEvent[] = await this.feed.read(this.connection!, cursor, 2_000);
+        if (events.length === 0) continue;
+        cursor = events[events.length - 1].id;
+        this.bus.emit(LIVE_EVENTS, events);
       } catch (error) {
         if (!this.running) break;
         this.logger.warn({ msg: 'live stream read failed; retrying', error: (error as Error).message });

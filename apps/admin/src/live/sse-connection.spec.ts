@@ -34,6 +34,26 @@ describe('SseConnection', () => {
     expect(written).toEqual(['id: 5-0\nevent: delivery\ndata: {"a":1}\n\n', ': heartbeat\n\n']);
   });
 
+  it('writes a batch of live events in one write, each frame serialised once for every stream', async () => {
+    const { response } = await unreadResponse();
+    const written: string[] = [];
+    const write = response.write.bind(response);
+    response.write = ((chunk: string) => (written.push(chunk), write(chunk))) as typeof response.write;
+    const connection = new SseConnection(response, 1 << 20, () => undefined);
+    const data = { appId: 'app_1', endpointId: 'ep_1', state: 'open' as const, reason: null, timestamp: 't' };
+    const events = [
+      { id: '7-0', type: 'endpoint' as const, data },
+      { id: '7-1', type: 'endpoint' as const, data },
+    ];
+    const stringify = jest.spyOn(JSON, 'stringify');
+    connection.sendEvents(events);
+    connection.sendEvents(events); // a second stream sending the same events
+    expect(stringify).toHaveBeenCalledTimes(2);
+    stringify.mockRestore();
+    const frames = `id: 7-0\nevent: endpoint\ndata: ${JSON.stringify(data)}\n\nid: 7-1\nevent: endpoint\ndata: ${JSON.stringify(data)}\n\n`;
+    expect(written).toEqual([frames, frames]);
+  });
+
   it('cuts off a client that falls more than the buffer bound behind, instead of buffering without end', async () => {
     const { response } = await unreadResponse();
     let dropped = 0;

@@ -1,4 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { LiveEvent } from '@herald/live';
+
+/** Each live event's frame, serialised once however many streams send it. */
+const frames = new WeakMap<LiveEvent, string>();
 
 /**
  * One open SSE response. Writes frames, and closes the stream when the client falls more than
@@ -26,7 +30,19 @@ export class SseConnection {
   }
 
   send(event: string, data: unknown, id?: string): void {
-    this.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(frame(event, data, id));
+  }
+
+  /** Several live events in one write. */
+  sendEvents(events: LiveEvent[]): void {
+    if (events.length === 0) return;
+    let text = '';
+    for (const event of events) {
+      let cached = frames.get(event);
+      if (cached === undefined) frames.set(event, (cached = frame(event.type, event.data, event.id)));
+      text += cached;
+    }
+    this.write(text);
   }
 
   comment(text: string): void {
@@ -39,7 +55,7 @@ export class SseConnection {
     this.response.end();
   }
 
-  private write(frame: string): void {
+  private write(text: string): void {
     if (!this.isOpen) return;
     if (this.response.writableLength > this.maxBufferBytes) {
       this.onSlow();
@@ -47,6 +63,8 @@ export class SseConnection {
       this.response.destroy();
       return;
     }
-    this.response.write(frame);
+    this.response.write(text);
   }
 }
+
+const frame = (event: string, data: unknown, id?: string) => `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

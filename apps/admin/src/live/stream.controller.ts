@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { HeraldConfig } from '@herald/config';
 import { ApplicationService, EndpointService } from '@herald/domain';
-import { compareStreamIds, isStreamId, LIVE_EVENT, LIVE_STATS, LiveEvent, LiveFeed, Metrics, recentFor, statsFor } from '@herald/live';
+import { compareStreamIds, isStreamId, LIVE_EVENTS, LIVE_STATS, LiveEvent, LiveFeed, Metrics, recentFor, statsFor } from '@herald/live';
 import { Endpoint } from '@herald/persistence';
 import { ApiError, ApiToken, Public, SignedTokens } from '@herald/platform';
 import { QueueDepths } from '@herald/queue';
@@ -109,26 +109,26 @@ export class StreamController {
     // Live events are held back until the replay is written, then sent if newer than what was replayed.
     let lastSent = resumeFrom;
     let held: LiveEvent[] | undefined = [];
-    const send = (event: LiveEvent) => {
-      if (lastSent && compareStreamIds(event.id, lastSent) <= 0) return;
-      connection.send(event.type, event.data, event.id);
-      lastSent = event.id;
+    const send = (events: LiveEvent[]) => {
+      const fresh = events.filter((event) => inScope(event, scope) && (!lastSent || compareStreamIds(event.id, lastSent) > 0));
+      if (fresh.length === 0) return;
+      connection.sendEvents(fresh);
+      lastSent = fresh[fresh.length - 1].id;
     };
-    const onEvent = (event: LiveEvent) => {
-      if (!inScope(event, scope)) return;
-      if (held) held.push(event);
-      else send(event);
+    const onEvents = (events: LiveEvent[]) => {
+      if (held) held.push(...events);
+      else send(events);
     };
     const inScopeEndpoint = (endpointId: string, appId: string) => (!scope.appId || appId === scope.appId) && (!scope.endpointId || endpointId === scope.endpointId);
     const onStats = (tick: StatsTick) => {
       const recent = tick.recent ? recentFor(tick.recent.intervalMs, tick.recent.endpoints, inScopeEndpoint) : null;
       connection.send('stats', { ...statsFor(tick.window, inScopeEndpoint), recent, queues: tick.queues, timestamp: tick.timestamp });
     };
-    this.bus.on(LIVE_EVENT, onEvent);
+    this.bus.on(LIVE_EVENTS, onEvents);
     this.bus.on(LIVE_STATS, onStats);
     const heartbeat = setInterval(() => connection.comment('heartbeat'), this.config.sseHeartbeatMs);
     reply.raw.once('close', () => {
-      this.bus.off(LIVE_EVENT, onEvent);
+      this.bus.off(LIVE_EVENTS, onEvents);
       this.bus.off(LIVE_STATS, onStats);
       clearInterval(heartbeat);
       this.openPerToken.set(caller.key, (this.openPerToken.get(caller.key) ?? 1) - 1);
@@ -142,7 +142,7 @@ export class StreamController {
       for (let cursor = resumeFrom; cursor && connection.isOpen; ) {
         const batch = await this.feed.range(cursor, REPLAY_BATCH);
         if (batch.length === 0) break;
-        for (const event of batch) if (inScope(event, scope)) send(event);
+        send(batch);
         cursor = batch[batch.length - 1].id;
       }
     } catch {
@@ -150,7 +150,7 @@ export class StreamController {
     }
     const pending = held;
     held = undefined;
-    for (const event of pending) send(event);
+    send(pending);
   }
 
   /** The state a client starts from: the endpoints in scope with their state, and the queue depths. */
