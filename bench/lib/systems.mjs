@@ -14,7 +14,7 @@ const BASELINE_ENTRY = join(REPO, 'bench/baseline-bullmq.mjs');
 /**
  * Herald all-in-one on a fresh SQLite file or a fresh PostgreSQL database (`herald_bench_<run>_<n>`), a
  * Redis prefix of its own (`<runPrefix>-<n>`), loopback targets allowed. `env` adds or overrides settings.
- * HERALD_BENCH_NODE_FLAGS passes flags to its node (e.g. "--cpu-prof" to see where the time goes).
+ * HERALD_* settings in the bench's environment pass through. HERALD_BENCH_NODE_FLAGS passes flags to its node (e.g. "--cpu-prof" to see where the time goes).
  */
 export async function startHerald({ database, runId, index, env = {} }) {
   const workDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
@@ -39,6 +39,8 @@ export async function startHerald({ database, runId, index, env = {} }) {
     const { child } = await startNode(
       [...flags, HERALD_ENTRY],
       {
+        // Settings to try (HERALD_DELIVERY_CONCURRENCY=128 npm run bench); what the bench sets below wins.
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('HERALD_') && !name.startsWith('HERALD_BENCH_'))),
         DATABASE_URL: databaseUrl,
         REDIS_URL,
         HERALD_API_TOKEN: token,
