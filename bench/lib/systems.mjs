@@ -35,7 +35,9 @@ export async function startHerald({ database, runId, index, env = {} }) {
     }
     const token = `bench-token-${runId}-${index}-0000`;
     const port = await freePort();
-    const flags = (process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    // The heap cap `npm start` gives Herald (package.json), then any flags to try.
+    const heap = `--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 256}`;
+    const flags = [heap, ...(process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const { child } = await startNode(
       [...flags, HERALD_ENTRY],
       {

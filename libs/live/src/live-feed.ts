@@ -8,6 +8,8 @@ import { DeliveryEventData, DeliveryOutcome, EndpointEventData, LiveEvent } from
 import { Metrics } from './metrics';
 
 const MINUTE = 60_000;
+/** Most events one blocking read returns. */
+export const LIVE_READ_COUNT = 1_000;
 const OUTCOMES: DeliveryOutcome[] = ['succeeded', 'failed', 'retrying', 'exhausted'];
 
 export interface WindowStats {
@@ -164,7 +166,7 @@ export class LiveFeed {
 
   /** Blocks up to `blockMs` for events after `afterId` (`$`: only new ones) on a connection of its own. */
   async read(connection: Redis, afterId: string, blockMs: number): Promise<LiveEvent[]> {
-    const result = await connection.xread('COUNT', 1_000, 'BLOCK', blockMs, 'STREAMS', this.streamKey, afterId);
+    const result = await connection.xread('COUNT', LIVE_READ_COUNT, 'BLOCK', blockMs, 'STREAMS', this.streamKey, afterId);
     return result ? result[0][1].map(([id, fields]) => toEvent(id, fields)) : [];
   }
 

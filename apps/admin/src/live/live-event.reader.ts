@@ -2,8 +2,11 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
-import { LIVE_EVENTS, LiveEvent, LiveFeed } from '@herald/live';
+import { LIVE_EVENTS, LIVE_READ_COUNT, LiveEvent, LiveFeed } from '@herald/live';
 import { redisOptions } from '@herald/queue';
+
+/** The pause after a read: added latency of the live view, at most. */
+const GATHER_MS = 20;
 
 /**
  * Follows the Redis event stream on a blocking connection of its own and re-emits every event on the
@@ -44,6 +47,9 @@ export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShu
         if (events.length === 0) continue;
         cursor = events[events.length - 1].id;
         this.bus.emit(LIVE_EVENTS, events);
+        // Under load, gather a few ms of events per read: each read costs one write per open stream,
+        // so a thousand streams get tens of writes a second instead of thousands.
+        if (events.length < LIVE_READ_COUNT) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
       } catch (error) {
         if (!this.running) break;
         this.logger.warn({ msg: 'live stream read failed; retrying', error: (error as Error).message });

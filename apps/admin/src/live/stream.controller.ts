@@ -110,7 +110,9 @@ export class StreamController {
     let lastSent = resumeFrom;
     let held: LiveEvent[] | undefined = [];
     const send = (events: LiveEvent[]) => {
-      const fresh = events.filter((event) => inScope(event, scope) && (!lastSent || compareStreamIds(event.id, lastSent) > 0));
+      // Batches come in stream order: when the first is new, all are (one comparison per batch, not per event).
+      const overlaps = lastSent !== undefined && events.length > 0 && compareStreamIds(events[0].id, lastSent) <= 0;
+      const fresh = events.filter((event) => inScope(event, scope) && (!overlaps || compareStreamIds(event.id, lastSent!) > 0));
       if (fresh.length === 0) return;
       connection.sendEvents(fresh);
       lastSent = fresh[fresh.length - 1].id;
