@@ -3,7 +3,7 @@
 // (a) a bare BullMQ queue and worker POSTing with undici (bench/baseline-bullmq.mjs), (b) a raw undici
 // POST loop to the receiver. Everything on loopback; every wait has a deadline, and the whole run a cap.
 //
-//   node bench/run.mjs [--quick] [--only burst-1,burst-100,rates,noisy,sse,baseline-a,baseline-b]
+//   node bench/run.mjs [--quick] [--only burst-1,burst-100,rates,noisy,sse,split,baseline-a,baseline-b]
 //                      [--database sqlite,postgres] [--messages 20000] [--out bench/results]
 //
 // Writes <out>/<timestamp>.json, <out>/latest.json and <out>/latest.md. Exits 1 if a scenario failed
@@ -15,14 +15,14 @@ import { parseArgs } from 'node:util';
 import { cleanupAll, deleteRedisKeys, installExitHandlers, onCleanup } from './lib/cleanup.mjs';
 import { rawPostLoop, sender } from './lib/load.mjs';
 import { startReceiver } from './lib/receiver.mjs';
-import { addRatios, BASELINE_A, BASELINE_B, machine, markdown, targets } from './lib/report.mjs';
+import { addRatios, BASELINE_A, BASELINE_B, HERALD_SPLIT, machine, markdown, targets } from './lib/report.mjs';
 import { startBaseline, startHerald } from './lib/systems.mjs';
 import { log, percentiles, REPO, round, timeBudget } from './lib/util.mjs';
 import { NOISY_HERALD_ENV, runNoisyNeighbour } from './scenarios/noisy-neighbour.mjs';
 import { runSseFanout, sseHeraldEnv } from './scenarios/sse-fanout.mjs';
 import { runBurst, runFixedRate } from './scenarios/throughput.mjs';
 
-const SCENARIOS = ['burst-1', 'burst-100', 'rates', 'noisy', 'sse', 'baseline-a', 'baseline-b'];
+const SCENARIOS = ['burst-1', 'burst-100', 'rates', 'noisy', 'sse', 'split', 'baseline-a', 'baseline-b'];
 const DATABASES = ['sqlite', 'postgres'];
 
 const { values: args } = parseArgs({
@@ -98,6 +98,7 @@ for (const [i, database] of databases.entries()) {
     await heraldSse(database);
   }
 }
+await heraldSplit();
 
 const failed = writeReport();
 await cleanupAll();
@@ -196,6 +197,31 @@ async function heraldSse(database) {
   await withHerald(database, sseHeraldEnv(settings.sse.clients), sse, async (herald, tag) => {
     const deadlineFor = () => budget.until((settings.sse.seconds + settings.drainSeconds) * 1_000);
     record(sse, await runSseFanout({ herald, receiver, tag, ...settings.sse, deadlineFor }));
+  });
+}
+
+/**
+ * The one-endpoint burst on the docker-compose topology (PostgreSQL: three processes writing one SQLite
+ * file would mostly wait for its lock): what Herald does when it may use more than one core.
+ */
+async function heraldSplit() {
+  const database = databases.includes('postgres') ? 'postgres' : null;
+  const rowLabel = label('burst-1', HERALD_SPLIT, 'postgres');
+  if (!database || !selected('split', 30, rowLabel)) return;
+  const index = ++heraldCount;
+  await withProcess(rowLabel, () => {
+    log(`Herald #${index}, split, on ${database}: starting`);
+    return startHerald({ database, runId, index, split: true });
+  }, async (herald) => {
+    const one = await oneEndpointApp(herald, `h${index}`);
+    try {
+      await runFixedRate({ receiver, send: one.send, paths: one.paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
+      await measure('split', rowLabel, 30, () =>
+        runBurst({ receiver, send: one.send, paths: one.paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) }),
+      );
+    } finally {
+      await one.send.close();
+    }
   });
 }
 

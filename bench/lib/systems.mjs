@@ -8,15 +8,17 @@ import { createDatabase, deleteRedisKeys, dropDatabase, onCleanup, removeDir } f
 import { peakRssMb, rssMb, startNode, stopChild } from './processes.mjs';
 import { freePort, REDIS_URL, REPO } from './util.mjs';
 
-const HERALD_ENTRY = join(REPO, 'dist/apps/all-in-one/src/main.js');
+const entry = (app) => join(REPO, `dist/apps/${app}/src/main.js`);
 const BASELINE_ENTRY = join(REPO, 'bench/baseline-bullmq.mjs');
 
 /**
  * Herald all-in-one on a fresh SQLite file or a fresh PostgreSQL database (`herald_bench_<run>_<n>`), a
  * Redis prefix of its own (`<runPrefix>-<n>`), loopback targets allowed. `env` adds or overrides settings.
+ * `split`: the docker-compose topology instead, admin, ingest and delivery in processes of their own (the
+ * API goes to admin, messages to ingest; peak RSS is their sum).
  * HERALD_* settings in the bench's environment pass through. HERALD_BENCH_NODE_FLAGS passes flags to its node (e.g. "--cpu-prof" to see where the time goes).
  */
-export async function startHerald({ database, runId, index, env = {} }) {
+export async function startHerald({ database, runId, index, env = {}, split = false }) {
   const workDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const prefix = `herald-bench-${runId}-${index}`;
   const pgName = `herald_bench_${runId}_${index}`;
@@ -34,47 +36,54 @@ export async function startHerald({ database, runId, index, env = {} }) {
       undo.push(() => dropDatabase(pgName));
     }
     const token = `bench-token-${runId}-${index}-0000`;
-    const port = await freePort();
     // The heap cap `npm start` gives Herald (package.json), then any flags to try.
     const heap = `--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 256}`;
     const flags = [heap, ...(process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-    const { child } = await startNode(
-      [...flags, HERALD_ENTRY],
-      {
-        // Settings to try (HERALD_DELIVERY_CONCURRENCY=128 npm run bench); what the bench sets below wins.
-        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('HERALD_') && !name.startsWith('HERALD_BENCH_'))),
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        HERALD_API_TOKEN: token,
-        HERALD_PORT: String(port),
-        HERALD_HOST: '127.0.0.1',
-        HERALD_QUEUE_PREFIX: prefix,
-        HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-        HERALD_LOG_LEVEL: 'warn',
-        HERALD_DATA_DIR: workDir,
-        // Nothing the bench leaves in flight is worth waiting 20 s for at shutdown.
-        HERALD_SHUTDOWN_TIMEOUT: '2s',
-        ...env,
-      },
-      'is up',
-      60_000,
-      { options: { cwd: workDir } },
-    );
-    undo.push(() => stopChild(child));
-    const startRssMb = rssMb(child.pid);
+    const start = async (app) => {
+      const port = await freePort();
+      const { child } = await startNode(
+        [...flags, entry(app)],
+        {
+          // Settings to try (HERALD_DELIVERY_CONCURRENCY=128 npm run bench); what the bench sets below wins.
+          ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('HERALD_') && !name.startsWith('HERALD_BENCH_'))),
+          DATABASE_URL: databaseUrl,
+          REDIS_URL,
+          HERALD_API_TOKEN: token,
+          HERALD_PORT: String(port),
+          HERALD_HOST: '127.0.0.1',
+          HERALD_QUEUE_PREFIX: prefix,
+          HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+          HERALD_LOG_LEVEL: 'warn',
+          HERALD_DATA_DIR: workDir,
+          // Nothing the bench leaves in flight is worth waiting 20 s for at shutdown.
+          HERALD_SHUTDOWN_TIMEOUT: '2s',
+          ...env,
+        },
+        'is up',
+        60_000,
+        { options: { cwd: workDir } },
+      );
+      undo.push(() => stopChild(child));
+      return { pid: child.pid, url: `http://127.0.0.1:${port}` };
+    };
+    // Admin first: it runs the migrations the others then find done.
+    const processes = split ? [await start('admin'), ...(await Promise.all([start('ingest'), start('delivery')]))] : [await start('all-in-one')];
+    const pids = processes.map((proc) => proc.pid);
+    const startRssMb = sum(pids.map(rssMb));
+    const [adminUrl, ingestUrl = adminUrl] = processes.map((proc) => proc.url);
 
-    const url = `http://127.0.0.1:${port}`;
-    const api = apiClient(url, token);
+    const api = apiClient(adminUrl, token);
     return {
       database,
-      url,
+      /** Where messages go. */
+      url: ingestUrl,
       token,
-      pid: child.pid,
+      pid: pids[0],
       api,
       authHeaders: { authorization: `Bearer ${token}` },
       /** Stops Herald and removes its data; the peak RSS is read first, while the process still exists. */
       async stop() {
-        const peak = peakRssMb(child.pid);
+        const peak = sum(pids.map(peakRssMb));
         await api.close();
         await release();
         return { peakRssMb: peak, startRssMb };
@@ -123,3 +132,5 @@ function apiClient(url, token) {
   call.close = () => pool.close();
   return call;
 }
+
+const sum = (values) => values.reduce((total, value) => total + value, 0);
