@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupAll, deleteRedisKeys, installExitHandlers, onCleanup } from './lib/cleanup.mjs';
 import { rawPostLoop, sender } from './lib/load.mjs';
+import { cpuSeconds } from './lib/processes.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 import { addRatios, BASELINE_A, BASELINE_B, HERALD_SPLIT, machine, markdown, targets } from './lib/report.mjs';
 import { startBaseline, startHerald } from './lib/systems.mjs';
@@ -134,7 +135,7 @@ async function baselineA() {
   await withProcess(label('baseline', BASELINE_A, null), () => startBaseline({ runId, target: `${receiver.url}${path}` }), async (baseline) => {
     const send = sender(baseline.url, '/msg');
     try {
-      await ratesThenBurst({ system: BASELINE_A, database: null, send, paths: [path], names: { rates: 'baseline-a', burst: 'baseline-a' } });
+      await ratesThenBurst({ system: BASELINE_A, database: null, send, paths: [path], pids: baseline.pids, names: { rates: 'baseline-a', burst: 'baseline-a' } });
     } finally {
       await send.close();
     }
@@ -147,7 +148,7 @@ async function heraldThroughput(database) {
   await withHerald(database, {}, label('herald', 'herald', database), async (herald, tag) => {
     const one = await oneEndpointApp(herald, tag);
     try {
-      await ratesThenBurst({ system: 'herald', database, send: one.send, paths: one.paths, names: { rates: 'rates', burst: 'burst-1' } });
+      await ratesThenBurst({ system: 'herald', database, send: one.send, paths: one.paths, pids: herald.pids, names: { rates: 'rates', burst: 'burst-1' } });
     } finally {
       await one.send.close();
     }
@@ -166,7 +167,7 @@ async function heraldThroughput(database) {
  * The sequence Herald and baseline (a) both get: an unmeasured warm-up, the fixed rates (before the
  * burst, so a burst's aftermath never lands in a latency figure), then the burst.
  */
-async function ratesThenBurst({ system, database, send, paths, names }) {
+async function ratesThenBurst({ system, database, send, paths, pids, names }) {
   await runFixedRate({ receiver, send, paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
   for (const rate of settings.rates) {
     await measure(names.rates, label(`rate-${rate}`, system, database), settings.rateSeconds + 5, () =>
@@ -174,8 +175,17 @@ async function ratesThenBurst({ system, database, send, paths, names }) {
     );
   }
   await measure(names.burst, label('burst-1', system, database), 30, () =>
-    runBurst({ receiver, send, paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) }),
+    withCpu(pids, messages, () => runBurst({ receiver, send, paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) })),
   );
+}
+
+/** `run`'s result with the CPU time the system's processes spent per message meanwhile (user + system). */
+async function withCpu(pids, count, run) {
+  const used = () => pids.reduce((total, pid) => total + (cpuSeconds(pid) ?? NaN), 0);
+  const before = used();
+  const result = await run();
+  const cpuMsPerMessage = round(((used() - before) * 1_000) / count, 3);
+  return Number.isFinite(cpuMsPerMessage) ? { ...result, cpuMsPerMessage } : result;
 }
 
 async function heraldNoisy(database) {
@@ -217,7 +227,7 @@ async function heraldSplit() {
     try {
       await runFixedRate({ receiver, send: one.send, paths: one.paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
       await measure('split', rowLabel, 30, () =>
-        runBurst({ receiver, send: one.send, paths: one.paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) }),
+        withCpu(herald.pids, messages, () => runBurst({ receiver, send: one.send, paths: one.paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) })),
       );
     } finally {
       await one.send.close();

@@ -56,6 +56,17 @@ export function peakRssMb(pid) {
   return statusMb(pid, 'VmHWM');
 }
 
+/** CPU time (user + system) a live process has used so far, in seconds, or null when it cannot be read (not Linux). */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return null;
+  }
+}
+
 /** Resident set size now (VmRSS) in MB, or null. */
 export function rssMb(pid) {
   return statusMb(pid, 'VmRSS');

@@ -79,6 +79,7 @@ export async function startHerald({ database, runId, index, env = {}, split = fa
       url: ingestUrl,
       token,
       pid: pids[0],
+      pids,
       api,
       authHeaders: { authorization: `Bearer ${token}` },
       /** Stops Herald and removes its data; the peak RSS is read first, while the process still exists. */
@@ -106,6 +107,7 @@ export async function startBaseline({ runId, target }) {
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
+    pids: [child.pid],
     async stop() {
       const peak = peakRssMb(child.pid);
       await stopped();

@@ -35,6 +35,23 @@ describe.each(DATABASE_KINDS)('persistence helpers on %s', (kind) => {
     expect(stored.map((app) => app.id)).toEqual(['app_committed']);
   });
 
+  it('runs transactions queued together, each rolled back alone when it fails', async () => {
+    const results = await Promise.allSettled([
+      inTransaction(db, (tx) => insertRows(tx, Application, [application('app_together_1')])),
+      inTransaction(db, async (tx) => {
+        await insertRows(tx, Application, [application('app_together_failed')]);
+        throw new Error('only this one fails');
+      }),
+      inTransaction(db, async (tx) => {
+        await insertRows(tx, Application, [application('app_together_2')]);
+        return 'done';
+      }),
+    ]);
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message))).toEqual([undefined, 'only this one fails', 'done']);
+    const stored = await findIn(db.manager, Application, 'id', ['app_together_1', 'app_together_failed', 'app_together_2']);
+    expect(stored.map((app) => app.id).sort()).toEqual(['app_together_1', 'app_together_2']);
+  });
+
   it('writes and reads rows with the entity conversions (timestamps, JSON, nulls), in chunks', async () => {
     const rows = Array.from({ length: 1_500 }, (_, i) => ({ ...application(`app_bulk_${String(i).padStart(4, '0')}`), metadata: { i: String(i) } }));
     await inTransaction(db, (tx) => insertRows(tx, Application, rows));

@@ -175,10 +175,11 @@ export class DeliveryService {
       }
       for (const group of groups.values()) {
         const { attempt, verdict } = group[0];
+        const ids = group.map((record) => record.target.delivery.id);
         const rows = await rawQuery<{ id: string }>(
           tx,
-          'UPDATE deliveries SET status = :status, attempt_count = :attempt, next_attempt_at = :next, updated_at = :now WHERE id IN (:...ids) AND attempt_count = :previous RETURNING id',
-          { status: verdict.status, attempt, next: verdict.nextAttemptAt?.getTime() ?? null, now, ids: group.map((record) => record.target.delivery.id), previous: attempt - 1 },
+          `UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, updated_at = ? WHERE id IN (${ids.map(() => '?').join(', ')}) AND attempt_count = ? RETURNING id`,
+          [verdict.status, attempt, verdict.nextAttemptAt?.getTime() ?? null, now, ...ids, attempt - 1],
         );
         for (const { id } of rows) moved.add(id);
       }

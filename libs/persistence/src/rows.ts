@@ -20,12 +20,9 @@ export async function insertRows<T extends ObjectLiteral>(db: EntityManager, ent
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
     const values: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      const first = values.length;
-      for (const column of columns) values.push(driver.preparePersistentValue(column.getEntityValue(row), column) ?? null);
-      return `(${columns.map((_, i) => placeholder(db, first + i)).join(', ')})`;
-    });
-    await db.query(`INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES ${tuples.join(', ')}`, values);
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    for (const row of chunk) for (const column of columns) values.push(driver.preparePersistentValue(column.getEntityValue(row), column) ?? null);
+    await db.query(placeholders(db, `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES ${chunk.map(() => tuple).join(', ')}`), values);
   }
 }
 
@@ -40,8 +37,8 @@ export async function findIn<T extends ObjectLiteral>(db: EntityManager, entity:
   const found: T[] = [];
   for (let start = 0; start < unique.length; start += MAX_PARAMETERS) {
     const chunk = unique.slice(start, start + MAX_PARAMETERS);
-    const list = chunk.map((_, i) => placeholder(db, i)).join(', ');
-    const rows: Record<string, unknown>[] = await db.query(`SELECT * FROM ${driver.escape(metadata.tableName)} WHERE ${driver.escape(column.databaseName)} IN (${list})`, chunk);
+    const sql = `SELECT * FROM ${driver.escape(metadata.tableName)} WHERE ${driver.escape(column.databaseName)} IN (${chunk.map(() => '?').join(', ')})`;
+    const rows: Record<string, unknown>[] = await db.query(placeholders(db, sql), chunk);
     for (const row of rows) found.push(hydrate<T>(db, metadata.columns, metadata.create() as T, row));
   }
   return found;
@@ -52,7 +49,12 @@ function hydrate<T extends ObjectLiteral>(db: EntityManager, columns: ColumnMeta
   return entity;
 }
 
-/** The driver's positional placeholder for the parameter at `index` (0-based). */
-function placeholder(db: EntityManager, index: number): string {
-  return db.connection.options.type === 'postgres' ? `$${index + 1}` : '?';
+/**
+ * `sql` written with `?` placeholders, in the driver's own: PostgreSQL numbers them. (Values are always bound,
+ * never inlined, so a statement's text depends only on its shape and stays in SQLite's statement cache.)
+ */
+export function placeholders(db: EntityManager, sql: string): string {
+  if (db.connection.options.type !== 'postgres') return sql;
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { placeholders } from './rows';
 
 const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 
@@ -21,13 +22,11 @@ export function inTransaction<T>(db: DataSource, work: (tx: EntityManager) => Pr
 }
 
 /**
- * A raw statement inside a transaction, with TypeORM's named parameters (`:name`, `:...list`) rewritten
- * into the driver's placeholders: the hot path's few hand-written statements (UPDATE … RETURNING) run on
- * SQLite and PostgreSQL alike. Returns the rows it selected or returned.
+ * A raw statement inside a transaction, written with `?` placeholders: the hot path's few hand-written
+ * statements (UPDATE … RETURNING) run on SQLite and PostgreSQL alike. Returns the rows it selected or returned.
  */
-export async function rawQuery<Row>(tx: EntityManager, sql: string, parameters: Record<string, unknown>): Promise<Row[]> {
+export async function rawQuery<Row>(tx: EntityManager, sql: string, parameters: unknown[]): Promise<Row[]> {
   if (!tx.queryRunner) throw new Error('rawQuery runs inside inTransaction');
-  const [text, values] = tx.connection.driver.escapeQueryWithParameters(sql, parameters);
-  const result = await tx.queryRunner.query(text, values, true);
+  const result = await tx.queryRunner.query(placeholders(tx, sql), parameters, true);
   return (result.records ?? []) as Row[];
 }
