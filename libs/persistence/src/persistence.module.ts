@@ -3,8 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { HeraldConfig } from '@herald/config';
 import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
+import { SqliteCheckpointer } from './sqlite-checkpointer';
 
-/** The database connection and a repository for every entity (`@InjectRepository(Entity)`). */
+/** The database connection, a repository for every entity (`@InjectRepository(Entity)`), and SQLite's background checkpoints. */
 @Global()
 @Module({})
 export class PersistenceModule {
@@ -13,6 +14,7 @@ export class PersistenceModule {
     return {
       module: PersistenceModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), repositories],
+      providers: [SqliteCheckpointer],
       exports: [repositories],
     };
   }
