@@ -36,9 +36,9 @@ export async function startHerald({ database, runId, index, env = {}, split = fa
       undo.push(() => dropDatabase(pgName));
     }
     const token = `bench-token-${runId}-${index}-0000`;
-    // The heap cap `npm start` gives Herald (package.json), then any flags to try.
-    const heap = `--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 256}`;
-    const flags = [heap, ...(process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+    // The heap settings `npm start` gives Herald (package.json), then any flags to try.
+    const heap = [`--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 256}`, '--max-semi-space-size=16'];
+    const flags = [...heap, ...(process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const start = async (app) => {
       const port = await freePort();
       const { child } = await startNode(
