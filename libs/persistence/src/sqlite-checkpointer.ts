@@ -43,11 +43,16 @@ export class SqliteCheckpointer implements OnApplicationBootstrap, OnApplication
     this.worker.unref();
   }
 
+  /** Lets the thread close its connection, at most 2 s; held (ref) meanwhile, or the process could exit mid-shutdown. */
   async onApplicationShutdown(): Promise<void> {
-    if (!this.worker) return;
-    const exited = new Promise((resolve) => this.worker!.once('exit', resolve));
-    this.worker.postMessage('stop');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-    await this.worker.terminate();
+    const worker = this.worker;
+    if (!worker) return;
+    worker.ref();
+    let timer: NodeJS.Timeout | undefined;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage('stop');
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
+    await worker.terminate();
   }
 }
