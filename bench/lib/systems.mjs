@@ -37,7 +37,7 @@ export async function startHerald({ database, runId, index, env = {}, split = fa
     }
     const token = `bench-token-${runId}-${index}-0000`;
     // The heap settings `npm start` gives Herald (package.json), then any flags to try.
-    const heap = [`--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 256}`, '--max-semi-space-size=16'];
+    const heap = [`--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 512}`, '--max-semi-space-size=16'];
     const flags = [...heap, ...(process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const start = async (app) => {
       const port = await freePort();
