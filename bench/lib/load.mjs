@@ -82,27 +82,17 @@ export async function fixedRate(send, rate, seconds, stopAt) {
 export async function rawPostLoop(url, path, count, concurrency, stopAt) {
   const pool = new Pool(url, { connections: concurrency, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const latencies = [];
-  const failures = [];
-  let next = 0;
-  const started = now();
+  const post = async (i) => {
+    const sentAt = now();
+    const response = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': `raw_${i}` }, body: body(i) });
+    await response.body.dump();
+    latencies.push(now() - sentAt);
+    return `raw_${i}`;
+  };
   try {
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < count && Date.now() < stopAt) {
-          const i = next++;
-          const sentAt = now();
-          try {
-            const response = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': `raw_${i}` }, body: body(i) });
-            await response.body.dump();
-            latencies.push(now() - sentAt);
-          } catch (error) {
-            failures.push(error.message);
-          }
-        }
-      }),
-    );
+    const loop = await burst(post, count, concurrency, stopAt);
+    return { sent: loop.attempted, latencies, failures: loop.refusals, seconds: loop.acceptSeconds };
   } finally {
     await pool.close();
   }
-  return { sent: next, latencies, failures, seconds: (now() - started) / 1_000 };
 }

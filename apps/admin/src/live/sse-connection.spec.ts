@@ -23,23 +23,24 @@ describe('SseConnection', () => {
     return { response };
   }
 
-  it('writes SSE frames with ids, events and comments', async () => {
+  /** A connection on an unread response, and every chunk written to it. */
+  async function recordedConnection() {
     const { response } = await unreadResponse();
     const written: string[] = [];
     const write = response.write.bind(response);
     response.write = ((chunk: string) => (written.push(chunk), write(chunk))) as typeof response.write;
-    const connection = new SseConnection(response, 1 << 20, () => undefined);
+    return { connection: new SseConnection(response, 1 << 20, () => undefined), written };
+  }
+
+  it('writes SSE frames with ids, events and comments', async () => {
+    const { connection, written } = await recordedConnection();
     connection.send('delivery', { a: 1 }, '5-0');
     connection.comment('heartbeat');
     expect(written).toEqual(['id: 5-0\nevent: delivery\ndata: {"a":1}\n\n', ': heartbeat\n\n']);
   });
 
   it('writes a batch of live events in one write, each frame serialised once for every stream', async () => {
-    const { response } = await unreadResponse();
-    const written: string[] = [];
-    const write = response.write.bind(response);
-    response.write = ((chunk: string) => (written.push(chunk), write(chunk))) as typeof response.write;
-    const connection = new SseConnection(response, 1 << 20, () => undefined);
+    const { connection, written } = await recordedConnection();
     const data = { appId: 'app_1', endpointId: 'ep_1', state: 'open' as const, reason: null, timestamp: 't' };
     const events = [
       { id: '7-0', type: 'endpoint' as const, data },
