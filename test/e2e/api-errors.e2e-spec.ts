@@ -193,6 +193,15 @@ describe('API errors over raw HTTP (sqlite)', () => {
       expect(second.status).toBe(409);
       expectErrorBody(second);
     });
+
+    it('accepts one of several concurrent messages with the same eventId (one batch), and only that one', async () => {
+      const others = Array.from({ length: 5 }, (_, i) => ({ eventType: 'dup.msg', payload: { i }, eventId: `dup-other-${i}` }));
+      const same = Array.from({ length: 5 }, (_, i) => ({ eventType: 'dup.msg', payload: { i }, eventId: 'dup-concurrent' }));
+      const answers = await Promise.all([...others, ...same].map((body) => call('POST', `/api/v1/app/${appId}/msg`, { body })));
+      expect(answers.slice(0, 5).map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
+      expect(answers.slice(5).map((answer) => answer.status).sort()).toEqual([202, 409, 409, 409, 409]);
+      for (const answer of answers.slice(5).filter((a) => a.status === 409)) expectErrorBody(answer);
+    });
   });
 
   describe('422 validation', () => {

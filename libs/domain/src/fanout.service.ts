@@ -90,14 +90,13 @@ export class FanoutService {
     if (messages.length === 0) return;
     const fannedOutAt = new Date();
     for (const message of messages) message.fannedOutAt = fannedOutAt;
-    await conflictOnDuplicate(
-      () =>
-        inTransaction(this.db, async (tx) => {
-          await insertRows(tx, Message, messages);
-          await insertRows(tx, Delivery, messages.flatMap((message) => rowsOf.get(message)!));
-        }),
-      messages.length === 1 ? duplicateEventId(messages[0]).message : 'A message of this batch repeats an eventId',
-    );
+    const write = () =>
+      inTransaction(this.db, async (tx) => {
+        await insertRows(tx, Message, messages);
+        await insertRows(tx, Delivery, messages.flatMap((message) => rowsOf.get(message)!));
+      });
+    // Alone, a unique violation can only be the message's eventId, taken meanwhile by another writer.
+    await (messages.length === 1 ? conflictOnDuplicate(write, duplicateEventId(messages[0]).message) : write());
   }
 
   /** Messages whose eventId their application already has, or an earlier message of the same batch has. */
