@@ -166,13 +166,15 @@ export class DeliveryService {
    */
   private recordBatch(records: AttemptRecord[]): Promise<boolean[]> {
     return inTransaction(this.db, async (tx) => {
-      const moved = new Set<string>();
       const now = Date.now();
       const groups = new Map<string, AttemptRecord[]>();
       for (const record of records) {
         const key = `${record.attempt} ${record.verdict.status} ${record.verdict.nextAttemptAt?.getTime()}`;
-        groups.set(key, [...(groups.get(key) ?? []), record]);
+        const group = groups.get(key);
+        if (group) group.push(record);
+        else groups.set(key, [record]);
       }
+      const recorded = new Set<AttemptRecord>();
       for (const group of groups.values()) {
         const { attempt, verdict } = group[0];
         const ids = group.map((record) => record.target.delivery.id);
@@ -181,13 +183,13 @@ export class DeliveryService {
           `UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, updated_at = ? WHERE id IN (${ids.map(() => '?').join(', ')}) AND attempt_count = ? RETURNING id`,
           [verdict.status, attempt, verdict.nextAttemptAt?.getTime() ?? null, now, ...ids, attempt - 1],
         );
-        for (const { id } of rows) moved.add(id);
+        // A delivery twice in one group (the race above) is recorded once: `delete` answers true only the first time.
+        const moved = new Set(rows.map(({ id }) => id));
+        for (const record of group) if (moved.delete(record.target.delivery.id)) recorded.add(record);
       }
-      // A delivery twice in one batch (the race above) is recorded once: `delete` answers true only the first time.
-      const recorded = records.map((record) => moved.delete(record.target.delivery.id));
-      const attempts = records.filter((_, i) => recorded[i]).map(({ target, attempt, outcome }) => this.attemptRow(target, attempt, outcome, AttemptTrigger.Scheduled));
+      const attempts = records.filter((record) => recorded.has(record)).map(({ target, attempt, outcome }) => this.attemptRow(target, attempt, outcome, AttemptTrigger.Scheduled));
       await insertRows(tx, MessageAttempt, attempts);
-      return recorded;
+      return records.map((record) => recorded.has(record));
     });
   }
 
