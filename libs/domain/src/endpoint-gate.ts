@@ -49,8 +49,10 @@ export class EndpointGate {
     this.slotLifetimeMs = 2 * config.deliveryTimeoutMs + 5_000;
   }
 
-  /** `cap` narrows the in-flight limit (a half-open circuit lets one probe through). */
-  /** Returns 0 when the slot is taken, else the ms to wait before trying again. */
+  /**
+   * Returns 0 when the slot is taken, else the ms to wait before trying again. `cap` narrows the in-flight
+   * limit (a half-open circuit lets one probe through).
+   */
   async acquire(endpoint: GatedEndpoint, holder: string, now = Date.now(), cap = this.config.endpointConcurrency): Promise<number> {
     const started = Date.now();
     const deadline = started + LOCAL_WAIT_MS;
@@ -78,7 +80,7 @@ export class EndpointGate {
     const queue = this.waiting.get(endpointId) ?? [];
     if (ms <= 0 || queue.length >= cap) return Promise.resolve(false);
     this.waiting.set(endpointId, queue);
-    return new Promise((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         resolve(true);
@@ -90,7 +92,7 @@ export class EndpointGate {
       queue.push(wake);
     }).finally(() => {
       if (queue.length === 0 && this.waiting.get(endpointId) === queue) this.waiting.delete(endpointId);
-    }) as Promise<boolean>;
+    });
   }
 
   private slotsKey(endpointId: string): string {
