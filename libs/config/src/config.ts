@@ -75,6 +75,7 @@ const schema = z.object({
   HERALD_STATS_INTERVAL: duration.default(5_000),
   HERALD_STATS_WINDOW: duration.default(300_000),
   HERALD_EVENT_RETENTION: duration.default(7_200_000),
+  HERALD_EVENT_MAX: int(1_000, 100_000_000).default(500_000),
   HERALD_SSE_HEARTBEAT: duration.default(15_000),
   HERALD_SSE_MAX_PER_TOKEN: int(1, 10_000).default(10),
   HERALD_SSE_BUFFER_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
@@ -130,6 +131,8 @@ export abstract class HeraldConfig {
   statsWindowMs!: number;
   /** How long live events stay in Redis for resuming streams. */
   eventRetentionMs!: number;
+  /** Most live events kept, whatever their age: at thousands of deliveries a second, age alone would let the stream fill Redis. */
+  eventMax!: number;
   sseHeartbeatMs!: number;
   sseMaxPerToken!: number;
   /** Bytes a stream may have waiting for a slow client before it is disconnected. */
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     statsIntervalMs: e.HERALD_STATS_INTERVAL,
     statsWindowMs: e.HERALD_STATS_WINDOW,
     eventRetentionMs: e.HERALD_EVENT_RETENTION,
+    eventMax: e.HERALD_EVENT_MAX,
     sseHeartbeatMs: e.HERALD_SSE_HEARTBEAT,
     sseMaxPerToken: e.HERALD_SSE_MAX_PER_TOKEN,
     sseBufferBytes: e.HERALD_SSE_BUFFER_BYTES,

@@ -199,13 +199,14 @@ export class LiveFeed {
     return totals;
   }
 
-  /** Appends the events to the stream (trimmed by age once per batch) with whatever else is in the pipeline. */
+  /** Appends the events to the stream (trimmed by age and by count once per batch) with whatever else is in the pipeline. */
   private async publish(pipeline: ReturnType<Redis['pipeline']>, events: Pick<LiveEvent, 'type' | 'data'>[]): Promise<void> {
     const oldest = String(Date.now() - this.config.eventRetentionMs);
     events.forEach(({ type, data }, i) => {
       const trim = i === events.length - 1 ? ['MINID', '~', oldest] : [];
       pipeline.xadd(this.streamKey, ...trim, '*', 'type', type, 'data', JSON.stringify(data));
     });
+    pipeline.xtrim(this.streamKey, 'MAXLEN', '~', this.config.eventMax);
     try {
       const results = (await pipeline.exec()) ?? [];
       const failed = results.find(([error]) => error);
