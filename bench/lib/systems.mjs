@@ -78,7 +78,6 @@ export async function startHerald({ database, runId, index, env = {}, split = fa
       /** Where messages go. */
       url: ingestUrl,
       token,
-      pid: pids[0],
       pids,
       api,
       authHeaders: { authorization: `Bearer ${token}` },
@@ -106,7 +105,6 @@ export async function startBaseline({ runId, target }) {
   const startRssMb = rssMb(child.pid);
   return {
     url: `http://127.0.0.1:${port}`,
-    pid: child.pid,
     pids: [child.pid],
     async stop() {
       const peak = peakRssMb(child.pid);

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Application, findIn, inTransaction, insertRows, openDataSource } from '@herald/persistence';
 import { createTestDatabase, DATABASE_KINDS, TestDatabase } from '../support/databases';
@@ -61,4 +63,12 @@ describe.each(DATABASE_KINDS)('persistence helpers on %s', (kind) => {
     expect(one).toBeInstanceOf(Application);
     expect(one).toMatchObject({ uid: null, metadata: { i: '42' }, createdAt: new Date(1_700_000_000_123), updatedAt: new Date(1_700_000_000_456) });
   });
+});
+
+/** TypeORM's own `transaction()` would nest concurrent SQLite transactions as savepoints of each other. */
+it('leaves no transaction in the apps and libs outside inTransaction', () => {
+  const root = join(__dirname, '../..');
+  const sources = ['apps', 'libs'].flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((file) => join(root, dir, file)));
+  const opening = sources.filter((file) => /(?<!\.spec)\.ts$/.test(file) && !file.endsWith(join('persistence', 'src', 'transactions.ts')) && /\.transaction\(/.test(readFileSync(file, 'utf8')));
+  expect(opening.map((file) => relative(root, file))).toEqual([]);
 });

@@ -2,7 +2,7 @@
  * Group commit for the hot path: callers submit one item each, and `flush` runs over everything submitted
  * in the same turn of the event loop or while an earlier flush was running, `maxBatch` at a time. Under
  * load, dozens of concurrent deliveries share one transaction or one query; alone, an item flushes on the
- * next turn (no timer, no added latency).
+ * next turn of the event loop (no timer).
  *
  * `flush` answers each item in order: a value, or an Error that fails only that item's caller. If `flush`
  * throws, every caller of that batch gets the error.

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { ApplicationIn, ApplicationPatch } from '@herald/api';
-import { Application, Delivery, Endpoint, inTransaction, Message, MessageAttempt } from '@herald/persistence';
+import { Application, Delivery, Endpoint, findIn, inTransaction, Message, MessageAttempt } from '@herald/persistence';
 import { conflictOnDuplicate, NotFoundError } from './errors';
 import { newId } from './ids';
 import { Page, PageRequest, paginate } from './pagination';
@@ -44,6 +44,12 @@ export class ApplicationService {
     const application = await this.find(idOrUid);
     if (!application) throw new NotFoundError('Application');
     return application;
+  }
+
+  /** The applications named by id or uid, keyed by the name used: ingest resolves a whole batch in one go. */
+  async findMany(idsOrUids: string[]): Promise<Map<string, Application>> {
+    const [byId, byUid] = await Promise.all([findIn(this.db.manager, Application, 'id', idsOrUids), findIn(this.db.manager, Application, 'uid', idsOrUids)]);
+    return new Map([...byUid.map((application) => [application.uid!, application] as const), ...byId.map((application) => [application.id, application] as const)]);
   }
 
   /** PUT: replaces the application's fields, or creates it (with the path id as its uid) when there is none. */

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, FindOptionsWhere, In } from 'typeorm';
 import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
-import { Application, Delivery, DeliveryStatus, Endpoint, findIn, inTransaction, insertRows, Message } from '@herald/persistence';
+import { Delivery, DeliveryStatus, Endpoint, findIn, inTransaction, insertRows, Message } from '@herald/persistence';
+import { ApplicationService } from './application.service';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { endpointAccepts } from './endpoint-filter';
 import { ConflictError, conflictOnDuplicate, NotFoundError } from './errors';
@@ -33,6 +34,7 @@ export class FanoutService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly scheduler: DeliveryScheduler,
     private readonly config: HeraldConfig,
+    private readonly applications: ApplicationService,
   ) {}
 
   /**
@@ -49,7 +51,7 @@ export class FanoutService {
 
   private async acceptBatch(batch: NewMessage[]): Promise<(true | Error)[]> {
     const results = new Map<Message, true | Error>();
-    const applicationOf = await this.applications(batch.map(({ app }) => app));
+    const applicationOf = await this.applications.findMany(batch.map(({ app }) => app));
     const messages: Message[] = [];
     for (const { app, message } of batch) {
       const application = applicationOf.get(app);
@@ -78,12 +80,6 @@ export class FanoutService {
       this.logger.warn({ msg: 'first attempts not scheduled; the reconciler will', messages: stored.length, error: (error as Error).message });
     }
     return batch.map(({ message }) => results.get(message)!);
-  }
-
-  /** The applications named by id or uid, by the name used. */
-  private async applications(names: string[]): Promise<Map<string, Application>> {
-    const [byId, byUid] = await Promise.all([findIn(this.db.manager, Application, 'id', names), findIn(this.db.manager, Application, 'uid', names)]);
-    return new Map([...byUid.map((application) => [application.uid!, application] as const), ...byId.map((application) => [application.id, application] as const)]);
   }
 
   private async store(messages: Message[], rowsOf: Map<Message, DeliveryRow[]>): Promise<void> {
