@@ -9,13 +9,17 @@ export class PrivateRedis {
   private child?: ChildProcess;
   port = 0;
 
+  /** `password`: the server requires it (`requirepass`). */
+  constructor(private readonly password?: string) {}
+
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.password ? `:${this.password}@` : ''}127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<this> {
     this.port ||= await freePort();
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const auth = this.password ? ['--requirepass', this.password] : [];
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: 'ignore' });
     await waitFor('the private Redis to answer', () => this.command((redis) => redis.ping()).then((pong) => pong === 'PONG'), 10_000);
     return this;
   }
@@ -32,7 +36,7 @@ export class PrivateRedis {
   }
 
   private async command<T>(run: (redis: Redis) => Promise<T>): Promise<T> {
-    const redis = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis({ port: this.port, host: '127.0.0.1', password: this.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => undefined);
     try {
       await redis.connect();

@@ -6,13 +6,14 @@ import Redis, { RedisOptions } from 'ioredis';
  * and the database outbox takes over.
  */
 export function redisOptions(url: string, role: 'worker' | 'producer'): RedisOptions {
-  const { hostname, port, username, password, pathname, protocol } = new URL(url);
+  const { hostname, port, username, password, pathname, protocol, searchParams } = new URL(url);
   const db = Number(pathname.replace('/', '') || 0);
   return {
     host: hostname,
     port: Number(port || 6379),
     username: username ? decodeURIComponent(username) : undefined,
-    password: password ? decodeURIComponent(password) : undefined,
+    // `redis://:PASSWORD@host`, or `redis://host?password=PASSWORD` as ioredis and redis-cli also take it.
+    password: password ? decodeURIComponent(password) : (searchParams.get('password') ?? undefined),
     db,
     tls: protocol === 'rediss:' ? {} : undefined,
     ...(role === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
