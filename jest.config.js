@@ -33,6 +33,9 @@ function esmOnlyPackages(dir = join(__dirname, 'node_modules')) {
   });
 }
 
+/** CommonJS packages that import() an ES module (@fastify/cookie loads `cookie` so): compiled too, so import() becomes require(). */
+const DYNAMIC_IMPORTERS = ['@fastify/cookie'];
+
 const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 module.exports = {
@@ -40,7 +43,7 @@ module.exports = {
   rootDir: '.',
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.{spec,e2e-spec}.ts'],
   transform: { '^.+\\.ts$': swc, '^.+\\.m?js$': swc },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages().map(escape).join('|')})/)`],
+  transformIgnorePatterns: [`/node_modules/(?!(${[...esmOnlyPackages(), ...DYNAMIC_IMPORTERS].map(escape).join('|')})/)`],
   moduleNameMapper: { '^@herald/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   testTimeout: 60_000,
 };

@@ -192,7 +192,10 @@ describe('live delivery stream (SSE)', () => {
       await waitFor('connected with a stream token', () => client.of('connected').length);
 
       const scoped = await issue({ appId: app.id });
-      expect((await status(`/api/v1/app/${other.id}/stream?token=${scoped.token}`)).status).toBe(403);
+      // Another application's stream answers as if there were no such application: the token tells nothing of others.
+      const elsewhere = await status(`/api/v1/app/${other.id}/stream?token=${scoped.token}`);
+      expect(elsewhere).toEqual({ status: 404, body: { code: 'not_found', detail: 'Application not found' } });
+      expect(await status(`/api/v1/app/app_nonexistent/stream?token=${scoped.token}`)).toEqual(elsewhere);
       const own = connect(`/api/v1/app/${app.id}/stream?token=${scoped.token}`, {});
       await waitFor('connected to its own app', () => own.of('connected').length);
       // A stream token is read-only: the API refuses it.
@@ -241,12 +244,14 @@ describe('Bull Board and metrics', () => {
     const signIn = await fetch(`${herald.url}/api/v1/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${herald.token}` } });
     expect(signIn.status).toBe(204);
     const cookie = signIn.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^herald_session=hst_[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
+    expect(cookie).toMatch(/^herald_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict/);
     const session = cookie.split(';')[0];
     expect((await fetch(`${herald.url}/admin/queues/api/queues`, { headers: { cookie: session } })).status).toBe(200);
 
-    const signOut = await fetch(`${herald.url}/api/v1/auth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${herald.token}`, cookie: session } });
+    const signOut = await fetch(`${herald.url}/api/v1/auth/session`, { method: 'DELETE', headers: { cookie: session, 'x-herald-ui': '1' } });
     expect(signOut.headers.get('set-cookie')).toContain('Max-Age=0');
+    // Ended on the server: the cookie's old value opens nothing any more.
+    expect((await fetch(`${herald.url}/admin/queues/api/queues`, { headers: { cookie: session } })).status).toBe(401);
   });
 
   it('lets the admin UI call the API with the session cookie plus x-herald-ui, and not with either alone', async () => {

@@ -10,11 +10,12 @@ import { AttemptController } from './attempt.controller';
 import { EndpointController } from './endpoint.controller';
 import { EventTypeController } from './event-type.controller';
 import { LiveEventReader } from './live/live-event.reader';
-import { BULL_BOARD_ROUTE, OperatorAuth } from './live/operator-auth';
-import { SessionController } from './live/session.controller';
 import { StatsTicker } from './live/stats.ticker';
 import { StreamController } from './live/stream.controller';
+import { StreamSlots } from './live/stream-slots';
 import { MessageController } from './message.controller';
+import { BULL_BOARD_ROUTE, BullBoardAuth } from './operator/bull-board-auth';
+import { SessionController } from './operator/session.controller';
 import { AdminUi } from './ui/admin-ui';
 
 /** The management API (everything but message creation), live streams, Bull Board, and the admin UI. */
@@ -27,6 +28,6 @@ import { AdminUi } from './ui/admin-ui';
     BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
   ],
   controllers: [ApplicationController, EventTypeController, EndpointController, MessageController, AttemptController, StreamController, SessionController],
-  providers: [LiveEventReader, StatsTicker, OperatorAuth, AdminUi],
+  providers: [LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi],
 })
 export class AdminModule {}

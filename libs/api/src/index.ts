@@ -1,2 +1,3 @@
+export * from './raw-json';
 export * from './responses';
 export * from './schemas';

@@ -1,5 +1,6 @@
 import type { Application, Delivery, Endpoint, EventType, Message, MessageAttempt } from '@herald/persistence';
 import { AttemptStatus, DeliveryStatus } from '@herald/persistence';
+import { RawJson } from './raw-json';
 
 /** Response bodies of the Svix v1 API, built from entities. Optional fields are omitted when unset, as Svix does. */
 
@@ -72,7 +73,7 @@ export function messageOut(message: Message, withContent = true) {
     id: message.id,
     eventType: message.eventType,
     eventId: message.eventId ?? undefined,
-    payload: withContent ? JSON.parse(message.payload) : {},
+    payload: withContent ? new RawJson(message.payload) : {},
     channels: message.channels ?? undefined,
     tags: message.tags ?? undefined,
     timestamp: message.createdAt.toISOString(),

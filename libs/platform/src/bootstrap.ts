@@ -1,10 +1,12 @@
+import fastifyCookie from '@fastify/cookie';
 import { ConsoleLogger, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError, HeraldConfig, loadConfig } from '@herald/config';
+import { stringifyWithRawJson } from '@herald/api';
+import { ConfigError, HeraldConfig, loadConfig, redactUrl } from '@herald/config';
 import { probeRedis } from '@herald/queue';
 import { HeraldModule } from './herald.module';
-import { registerIdempotency } from './idempotency.hooks';
+import { limitRequestRates, parseJsonBodies, registerIdempotency, sendSecurityHeaders } from './http';
 import { serveOpenApi } from './openapi';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -22,6 +24,12 @@ export async function createHerald(config: HeraldConfig, apps: Type[]): Promise<
     logger: createLogger(config),
   });
   app.enableShutdownHooks();
+  // Cookies are parsed first, so that every hook after it can identify the caller.
+  await app.register(fastifyCookie as never);
+  await sendSecurityHeaders(app);
+  parseJsonBodies(app, config.maxJsonDepth);
+  app.getHttpAdapter().getInstance().setReplySerializer(stringifyWithRawJson);
+  await limitRequestRates(app);
   registerIdempotency(app);
   serveOpenApi(app);
   return app;
@@ -43,7 +51,7 @@ export async function runHerald(name: string, apps: Type[]): Promise<void> {
   const redisError = await probeRedis(config.redisUrl);
   if (redisError) {
     console.error(
-      `Herald cannot reach Redis at ${config.redisUrl} (${redisError}). Start one, for example ` +
+      `Herald cannot reach Redis at ${redactUrl(config.redisUrl)} (${redisError}). Start one, for example ` +
         `"redis-server --daemonize yes" or "docker run -d -p 6379:6379 redis:7", or point REDIS_URL at yours.`,
     );
     process.exit(1);
@@ -53,12 +61,8 @@ export async function runHerald(name: string, apps: Type[]): Promise<void> {
   // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).
   const logger = createLogger({ ...config, logLevel: 'log' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  logger.log(`Herald ${name} is up: API at ${url}/api/v1 (database ${redact(config.databaseUrl)}, Redis ${redact(config.redisUrl)})`, 'Herald');
+  logger.log(`Herald ${name} is up: API at ${url}/api/v1 (database ${redactUrl(config.databaseUrl)}, Redis ${redactUrl(config.redisUrl)})`, 'Herald');
   if (config.apiTokenGenerated) {
     logger.log(`Generated an API token (saved in ${config.dataDir}/api-token; shown only this once): ${config.apiToken}`, 'Herald');
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }

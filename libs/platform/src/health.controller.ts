@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
-import { Public } from './api-token.guard';
+import { Public } from './auth';
 
 /** Liveness, as Svix answers it: 204 with no body. */
 @Controller('api/v1/health')

@@ -4,11 +4,10 @@ import { ConfigModule, HeraldConfig } from '@herald/config';
 import { LiveModule } from '@herald/live';
 import { PersistenceModule } from '@herald/persistence';
 import { QueueModule } from '@herald/queue';
-import { ApiTokenGuard } from './api-token.guard';
+import { Authenticator, AuthGuard, OperatorSessions, StreamTokens } from './auth';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { SchemaValidationPipe } from './schema-validation.pipe';
-import { SignedTokens } from './signed-tokens';
 import { SvixErrorFilter } from './svix-error.filter';
 
 /**
@@ -24,12 +23,14 @@ export class HeraldModule implements OnApplicationShutdown {
       imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(config), QueueModule.forRoot(config), LiveModule, ...apps],
       controllers: [HealthController, MetricsController],
       providers: [
-        { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: SvixErrorFilter },
         { provide: APP_PIPE, useClass: SchemaValidationPipe },
-        SignedTokens,
+        Authenticator,
+        OperatorSessions,
+        StreamTokens,
       ],
-      exports: [SignedTokens],
+      exports: [Authenticator, OperatorSessions, StreamTokens],
     };
   }
 

@@ -8,13 +8,14 @@ import { ValidationFailed } from './api-errors';
  */
 @Injectable()
 export class SchemaValidationPipe implements PipeTransform {
-  async transform(value: unknown, { schema, type }: ArgumentMetadata): Promise<unknown> {
+  async transform(value: unknown, { schema, type, data }: ArgumentMetadata): Promise<unknown> {
     if (!schema) return value;
     const result = await schema['~standard'].validate(value);
     if (!result.issues) return result.value;
     throw new ValidationFailed(
       result.issues.map((issue) => ({
-        loc: [type, ...(issue.path ?? []).map((part) => (typeof part === 'object' ? part.key : part)).map((key) => (typeof key === 'symbol' ? String(key) : key))],
+        // A path parameter is named as Svix names it: ['path', 'app_id'].
+        loc: [...(type === 'param' ? ['path', data ?? ''] : [type]), ...(issue.path ?? []).map((part) => (typeof part === 'object' ? part.key : part)).map((key) => (typeof key === 'symbol' ? String(key) : key))],
         msg: issue.message,
         type: `value_error.${(issue as { code?: string }).code ?? 'invalid'}`,
       })),

@@ -4,14 +4,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { HeraldConfig } from '@herald/config';
-import { ApplicationService, EndpointService } from '@herald/domain';
+import { HeraldConfig, redactUrl } from '@herald/config';
+import { ApplicationService, EndpointService, NotFoundError } from '@herald/domain';
 import { compareStreamIds, isStreamId, LIVE_EVENTS, LIVE_STATS, LiveEvent, LiveFeed, Metrics, recentFor, statsFor } from '@herald/live';
 import { Endpoint } from '@herald/persistence';
-import { ApiError, ApiToken, Public, SignedTokens } from '@herald/platform';
+import { ApiError, Authenticator, Public, StreamTokens } from '@herald/platform';
 import { QueueDepths } from '@herald/queue';
 import { SseConnection } from './sse-connection';
 import { StatsTick } from './stats.ticker';
+import { StreamSlots } from './stream-slots';
 
 const StreamTokenInSchema = z.object({ appId: z.string().max(256).optional() }).optional();
 /** Endpoints listed in a `connected` snapshot, at most. */
@@ -24,6 +25,12 @@ interface Scope {
   endpointId?: string;
 }
 
+/** Who may open a stream: the API token (key 'api-token') or a stream token, which may be limited to one application. */
+interface StreamCaller {
+  key: string;
+  appId?: string;
+}
+
 /**
  * Live delivery streams over SSE (DESIGN §6): `connected` at once, then `delivery` and `endpoint` events
  * with ids from the durable Redis cursor, `stats` every interval, a comment heartbeat. A client that
@@ -32,76 +39,75 @@ interface Scope {
  */
 @Controller('api/v1')
 export class StreamController {
-  private readonly apiToken: ApiToken;
-  private readonly openPerToken = new Map<string, number>();
-
   constructor(
     private readonly applications: ApplicationService,
     private readonly endpoints: EndpointService,
-    private readonly tokens: SignedTokens,
+    private readonly authenticator: Authenticator,
+    private readonly tokens: StreamTokens,
+    private readonly slots: StreamSlots,
     private readonly feed: LiveFeed,
     private readonly depths: QueueDepths,
     private readonly bus: EventEmitter2,
     private readonly metrics: Metrics,
     private readonly config: HeraldConfig,
     @InjectDataSource() private readonly db: DataSource,
-  ) {
-    this.apiToken = new ApiToken(config.apiToken);
-  }
+  ) {}
 
   /** A short-lived, read-only token for `?token=` (the browser's EventSource cannot send headers). */
   @Post('auth/stream-token')
   async streamToken(@Body({ schema: StreamTokenInSchema }) input: z.infer<typeof StreamTokenInSchema>) {
     const app = input?.appId ? (await this.applications.get(input.appId)).id : undefined;
-    const { token, expiresAt } = this.tokens.issue('stream', this.config.streamTokenTtlMs, app);
+    const { token, expiresAt } = this.tokens.issue(this.config.streamTokenTtlMs, app);
     return { token, expiresAt: expiresAt.toISOString() };
   }
 
   @Get('stream')
   @Public()
-  all(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.open(request, reply, {});
+  async all(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const caller = await this.authenticate(request);
+    if (caller.appId) throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'This stream token is limited to one application: open its own stream');
+    return this.open(request, reply, {}, caller);
   }
 
   @Get('app/:app_id/stream')
   @Public()
   async app(@Param('app_id') appId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const caller = this.authenticate(request);
-    const application = await this.applications.get(appId);
+    const caller = await this.authenticate(request);
+    const application = await this.application(caller, appId);
     return this.open(request, reply, { appId: application.id }, caller);
   }
 
   @Get('app/:app_id/endpoint/:endpoint_id/stream')
   @Public()
   async endpoint(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const caller = this.authenticate(request);
-    const application = await this.applications.get(appId);
+    const caller = await this.authenticate(request);
+    const application = await this.application(caller, appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
     return this.open(request, reply, { appId: application.id, endpointId: endpoint.id }, caller);
   }
 
-  /** Who is asking: the API token in the header, or a stream token in the header or `?token=`. */
-  private authenticate(request: FastifyRequest): { key: string; app?: string } {
-    const header = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (header && this.apiToken.check(`Bearer ${header}`) === 'ok') return { key: 'api-token' };
-    const candidate = header ?? (request.query as { token?: string }).token;
-    const claims = this.tokens.verify(candidate, 'stream');
-    if (claims) return { key: candidate!, app: claims.app };
+  /** The API token, or a stream token in the header or `?token=`. */
+  private async authenticate(request: FastifyRequest): Promise<StreamCaller> {
+    const identity = await this.authenticator.identify(request);
+    if (identity.kind === 'api-token' || identity.kind === 'stream') return identity;
     throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Send the API token as Authorization: Bearer, or a stream token as ?token=');
   }
 
-  private async open(request: FastifyRequest, reply: FastifyReply, scope: Scope, caller = this.authenticate(request)): Promise<void> {
-    if (caller.app && caller.app !== scope.appId) throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'This stream token is limited to another application');
-    const open = this.openPerToken.get(caller.key) ?? 0;
-    if (open >= this.config.sseMaxPerToken) {
-      throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_streams', `At most ${this.config.sseMaxPerToken} concurrent streams per token`);
-    }
+  /** The application in the path; for a token limited to another one, the same 404 as for none, so a token tells nothing of other applications. */
+  private async application(caller: StreamCaller, appId: string) {
+    const application = await this.applications.get(appId);
+    if (caller.appId && caller.appId !== application.id) throw new NotFoundError('Application');
+    return application;
+  }
+
+  private async open(request: FastifyRequest, reply: FastifyReply, scope: Scope, caller: StreamCaller): Promise<void> {
+    const slot = await this.slots.take(caller.key);
+    if (!slot) throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_streams', `At most ${this.config.sseMaxPerToken} concurrent streams per token`);
     // A browser's EventSource sends Last-Event-ID itself when it reconnects; a page that opens a new one
     // (say, with a fresh stream token) passes it as ?lastEventId= instead.
     const lastEventId = [request.headers['last-event-id']].flat()[0] ?? (request.query as { lastEventId?: string }).lastEventId;
     const resumeFrom = lastEventId && isStreamId(lastEventId) ? lastEventId : undefined;
 
-    this.openPerToken.set(caller.key, open + 1);
     this.metrics.sseConnections.inc();
     reply.hijack();
     const connection = new SseConnection(reply.raw, this.config.sseBufferBytes, () => this.metrics.sseDropped.inc());
@@ -128,13 +134,15 @@ export class StreamController {
     };
     this.bus.on(LIVE_EVENTS, onEvents);
     this.bus.on(LIVE_STATS, onStats);
-    const heartbeat = setInterval(() => connection.comment('heartbeat'), this.config.sseHeartbeatMs);
+    const heartbeat = setInterval(() => {
+      connection.comment('heartbeat');
+      slot.renew().catch(() => undefined); // Redis away: the lease runs on, the next beat renews it
+    }, this.config.sseHeartbeatMs);
     reply.raw.once('close', () => {
       this.bus.off(LIVE_EVENTS, onEvents);
       this.bus.off(LIVE_STATS, onStats);
       clearInterval(heartbeat);
-      this.openPerToken.set(caller.key, (this.openPerToken.get(caller.key) ?? 1) - 1);
-      if (this.openPerToken.get(caller.key) === 0) this.openPerToken.delete(caller.key);
+      slot.release().catch(() => undefined); // Redis away: the lease lapses by itself
       this.metrics.sseConnections.dec();
       connection.close();
     });
@@ -168,7 +176,8 @@ export class StreamController {
       endpoints: endpoints.map((endpoint) => ({
         id: endpoint.id,
         appId: endpoint.appId,
-        url: endpoint.url,
+        // Streams reach browsers: credentials in an endpoint's URL stay out of them.
+        url: redactUrl(endpoint.url),
         state: endpoint.disabled ? 'disabled' : endpoint.health,
         disabledReason: endpoint.disabledReason,
       })),

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HeraldConfig } from '@herald/config';
 import { IdempotencyService } from '@herald/domain';
-import { ApiToken } from './api-token.guard';
+import { Authenticator } from '../auth';
+import { rawBodyOf } from './json-body';
+import { sendError } from './send-error';
 
 const HEADER = 'idempotency-key';
 const claimed = new WeakMap<FastifyRequest, string>();
@@ -12,18 +13,18 @@ const claimed = new WeakMap<FastifyRequest, string>();
  * Svix's `idempotency-key` on every POST route, as two Fastify hooks around the handler: before it, a
  * retry with the same key and body gets the first response back (a different body is a 422, a first
  * request still running a 409); after it, the response is stored. Server errors are not stored, so a
- * retry runs again. Unauthenticated requests are left to the auth guard and never touch the store.
+ * retry runs again. Requests the auth guard would refuse are left to it and never touch the store.
  */
 export function registerIdempotency(app: NestFastifyApplication): void {
   const store = app.get(IdempotencyService, { strict: false });
-  const token = new ApiToken(app.get(HeraldConfig).apiToken);
+  const authenticator = app.get(Authenticator);
   const fastify = app.getHttpAdapter().getInstance();
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers[HEADER];
-    if (request.method !== 'POST' || typeof key !== 'string' || key === '' || token.check(request.headers.authorization) !== 'ok') return;
-    if (key.length > 256) return send(reply, 422, { code: 'validation', detail: [{ loc: ['header', HEADER], msg: 'must be at most 256 characters', type: 'value_error.too_big' }] });
-    const fingerprint = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+    if (request.method !== 'POST' || typeof key !== 'string' || key === '' || !(await authenticator.apiCaller(request))) return;
+    if (key.length > 256) return sendError(reply, 422, 'validation', [{ loc: ['header', HEADER], msg: 'must be at most 256 characters', type: 'value_error.too_big' }]);
+    const fingerprint = createHash('sha256').update(`${request.method} ${request.url}\n${rawBodyOf(request) ?? ''}`).digest('hex');
     const claim = await store.claim(key, fingerprint);
     switch (claim.kind) {
       case 'first':
@@ -32,9 +33,9 @@ export function registerIdempotency(app: NestFastifyApplication): void {
       case 'replay':
         return reply.code(claim.statusCode).header('content-type', 'application/json').header('idempotent-replayed', 'true').send(claim.response ?? undefined);
       case 'mismatch':
-        return send(reply, 422, { code: 'idempotency_conflict', detail: `The ${HEADER} was already used with a different request` });
+        return sendError(reply, 422, 'idempotency_conflict', `The ${HEADER} was already used with a different request`);
       case 'in-progress':
-        return send(reply, 409, { code: 'idempotency_in_progress', detail: `A request with this ${HEADER} is still being processed; retry later` });
+        return sendError(reply, 409, 'idempotency_in_progress', `A request with this ${HEADER} is still being processed; retry later`);
     }
   });
 
@@ -46,8 +47,4 @@ export function registerIdempotency(app: NestFastifyApplication): void {
     else await store.complete(key, reply.statusCode, typeof payload === 'string' ? payload : null);
     return payload;
   });
-}
-
-function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }

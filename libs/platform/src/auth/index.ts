@@ -1,0 +1,5 @@
+export * from './api-token';
+export * from './auth.guard';
+export * from './authenticator';
+export * from './operator-sessions';
+export * from './stream-tokens';

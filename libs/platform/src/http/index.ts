@@ -1,0 +1,5 @@
+export * from './idempotency.hooks';
+export * from './json-body';
+export * from './rate-limit';
+export * from './security-headers';
+export * from './send-error';
