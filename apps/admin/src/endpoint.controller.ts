@@ -21,6 +21,7 @@ import {
   StatsQuerySchema,
   TimeRangeIn,
   TimeRangeInSchema,
+  UpsertIdSchema,
 } from '@herald/api';
 import { ApplicationService, currentSecret, EndpointService, RedeliveryService, timeSortableId } from '@herald/domain';
 import { endpointStats, LiveFeed } from '@herald/live';
@@ -55,7 +56,7 @@ export class EndpointController {
   @Put(':endpoint_id')
   async update(
     @Param('app_id') appId: string,
-    @Param('endpoint_id') endpointId: string,
+    @Param('endpoint_id', { schema: UpsertIdSchema }) endpointId: string,
     @Body({ schema: EndpointUpdateSchema }) input: EndpointUpdate,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {

@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import { z } from 'zod';
 
 /**
@@ -29,6 +30,16 @@ function safeUrl(value: string): URL | undefined {
   }
 }
 
+/** Node's own rule, which undici applies at send time: a value it refuses could never be delivered. */
+function sendableHeaderValue(value: string): boolean {
+  try {
+    validateHeaderValue('x-herald-check', value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Headers Herald sets itself (or HTTP owns), which an endpoint's custom headers may not replace. */
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding', 'keep-alive', 'te', 'upgrade', 'expect']);
 const headerName = z
@@ -37,8 +48,20 @@ const headerName = z
   .max(256)
   .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid HTTP header name')
   .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()) && !/^(webhook|svix)-/i.test(name), 'is a reserved header and cannot be set');
-const headerValue = z.string().max(8_192).regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+const headerValue = z
+  .string()
+  .max(8_192)
+  .refine(sendableHeaderValue, 'must contain only tabs, visible ASCII, spaces and Latin-1 letters: HTTP cannot send other characters in a header');
 const headers = z.record(headerName, headerValue).refine((value) => Object.keys(value).length <= 100, 'at most 100 headers');
+
+// Path ids
+
+/**
+ * The id in the path of a PUT, which becomes the uid (or the event type's name) when the PUT creates: it
+ * must pass the same rules as a uid given in a body, or an upsert would store what create refuses.
+ */
+export const UpsertIdSchema = uid;
+export const EventTypeNameSchema = eventTypeName;
 
 // Applications
 

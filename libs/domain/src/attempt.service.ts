@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, SelectQueryBuilder } from 'typeorm';
 import type { AttemptedQuery, AttemptListQuery } from '@herald/api';
-import { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '@herald/persistence';
+import { AttemptStatus, Delivery, DeliveryStatus, Endpoint, jsonElementPattern, Message, MessageAttempt } from '@herald/persistence';
 import { NotFoundError } from './errors';
 import { Page, paginate } from './pagination';
 
@@ -69,8 +69,8 @@ export class AttemptService {
     if (!query.event_types?.length && !query.channel) return;
     const messages = q.subQuery().select('message.id').from(Message, 'message').where('message.app_id = :appId', { appId });
     if (query.event_types?.length) messages.andWhere('message.event_type IN (:...eventTypes)', { eventTypes: query.event_types });
-    // channels is a JSON array of validated names: a quoted match is exact.
-    if (query.channel) messages.andWhere('message.channels LIKE :channel', { channel: `%"${query.channel}"%` });
+    // channels is a JSON array: a quoted, escaped match is exact.
+    if (query.channel) messages.andWhere("message.channels LIKE :channel ESCAPE '\\'", { channel: jsonElementPattern(query.channel) });
     q.andWhere(`${alias}.message_id IN ${messages.getQuery()}`);
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { MessageIn, MessageListQuery } from '@herald/api';
-import { Message } from '@herald/persistence';
+import { jsonElementPattern, Message } from '@herald/persistence';
 import { NotFoundError } from './errors';
 import { FanoutService } from './fanout.service';
 import { newId } from './ids';
@@ -43,9 +43,9 @@ export class MessageService {
     if (query.before) q.andWhere('message.created_at < :before', { before: query.before.getTime() });
     if (query.after) q.andWhere('message.created_at > :after', { after: query.after.getTime() });
     if (query.event_types?.length) q.andWhere('message.event_type IN (:...eventTypes)', { eventTypes: query.event_types });
-    // channels and tags are JSON arrays of validated names: a quoted match is exact.
-    if (query.channel) q.andWhere('message.channels LIKE :channel', { channel: `%"${query.channel}"%` });
-    if (query.tag) q.andWhere('message.tags LIKE :tag', { tag: `%"${query.tag}"%` });
+    // channels and tags are JSON arrays: a quoted, escaped match is exact.
+    if (query.channel) q.andWhere("message.channels LIKE :channel ESCAPE '\\'", { channel: jsonElementPattern(query.channel) });
+    if (query.tag) q.andWhere("message.tags LIKE :tag ESCAPE '\\'", { tag: jsonElementPattern(query.tag) });
     return paginate(q, 'message.id', (message) => message.id, query);
   }
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
@@ -13,7 +13,7 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
     const database = path === ':memory:' ? ':memory:' : path;
-    if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+    if (database !== ':memory:') createOwnerOnly(database);
     return {
       ...common,
       type: 'better-sqlite3',
@@ -29,6 +29,19 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     };
   }
   return { ...common, type: 'postgres', url: databaseUrl, extra: { max: 20 } };
+}
+
+/**
+ * The database holds endpoint secrets, custom Authorization headers and payloads: its directory is made
+ * owner-only and the file is created owner-only (SQLite gives its -wal and -shm files the file's mode), or
+ * tightened to that if it is readable by others.
+ */
+function createOwnerOnly(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
 }
 
 /** A data source for scripts and tests: initialised, migrations applied. */

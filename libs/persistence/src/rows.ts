@@ -58,3 +58,12 @@ export function placeholders(db: EntityManager, sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
+
+/**
+ * A LIKE pattern (to use with `ESCAPE '\'`) matching the JSON text of a string array that holds `value`: the
+ * element's quoted JSON form, with LIKE's own wildcards (`%`, `_`) and escape character made literal, so
+ * that a query for `%` finds only a `%` element, never every row.
+ */
+export function jsonElementPattern(value: string): string {
+  return `%${JSON.stringify(value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
