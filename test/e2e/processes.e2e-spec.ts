@@ -53,6 +53,30 @@ describe('Herald processes', () => {
       expect((await fetch(`http://127.0.0.1:${port}/api/v1/app/x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
     });
 
+    it('finishes an attempt in flight on SIGTERM and records it exactly once', async () => {
+      const receiver = await new Receiver().start();
+      try {
+        const port = await freePort();
+        const token = `sigterm-token-${randomBytes(8).toString('hex')}`;
+        const env = { REDIS_URL, HERALD_PORT: String(port), HERALD_QUEUE_PREFIX: prefix, HERALD_API_TOKEN: token, HERALD_ALLOW_PRIVATE_TARGETS: 'true', HERALD_RECONCILE_INTERVAL: '1s' };
+        const herald = await run(ENTRYPOINT.allInOne, env, workDir).ready();
+        const svix = new Svix(token, { serverUrl: `http://127.0.0.1:${port}` });
+        const app = await svix.application.create({ name: 'SIGTERM' });
+        await svix.endpoint.create(app.id, { url: receiver.on('/slow', { status: 200, delayMs: 2_000 }) });
+        const message = await svix.message.create(app.id, { eventType: 'slow', payload: {} });
+        await waitFor('the attempt to reach the receiver', () => receiver.at('/slow').length === 1);
+
+        expect(await herald.stop()).toBe(true); // while the receiver still holds its answer
+        await run(ENTRYPOINT.allInOne, env, workDir).ready();
+        await sleep(2_500); // a reconcile or two: nothing is sent again
+        expect(receiver.at('/slow')).toHaveLength(1);
+        const attempts = await svix.messageAttempt.listByMsg(app.id, message.id);
+        expect(attempts.data.map((attempt) => attempt.responseStatusCode)).toEqual([200]);
+      } finally {
+        await receiver.stop();
+      }
+    });
+
     it('says in one line that Redis is unreachable and how to start one', async () => {
       const herald = run(ENTRYPOINT.allInOne, { REDIS_URL: 'redis://127.0.0.1:1', HERALD_PORT: String(await freePort()) }, workDir);
       expect(await herald.exited()).toBe(1);
