@@ -2,15 +2,18 @@ const { readdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 /** One jest config for the monorepo: libs resolve through the same aliases as tsconfig paths. */
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    // import() becomes require(): jest cannot run dynamic imports without --experimental-vm-modules.
+    module: { type: 'commonjs', ignoreDynamic: false },
   },
-  // import() becomes require(): jest cannot run dynamic imports without --experimental-vm-modules.
-  module: { type: 'commonjs', ignoreDynamic: false },
-}];
+];
 
 /**
  * Packages that ship only ES modules (NestJS 12 among them). Node 20.19+ loads them from CommonJS, but

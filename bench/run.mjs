@@ -48,7 +48,14 @@ const settings = {
   fanoutMessages: Math.max(2, Math.round(messages / 100)), // N attempts in all, like the one-endpoint burst
   rates: QUICK ? [100, 300] : [100, 300, 1_000],
   rateSeconds: QUICK ? 2 : 10,
-  noisy: { healthyEndpoints: 4, healthyRate: 50, noisyRate: 20, seconds: QUICK ? 3 : 10, warmupSeconds: QUICK ? 1 : 2, deliveryTimeout: NOISY_HERALD_ENV.HERALD_DELIVERY_TIMEOUT },
+  noisy: {
+    healthyEndpoints: 4,
+    healthyRate: 50,
+    noisyRate: 20,
+    seconds: QUICK ? 3 : 10,
+    warmupSeconds: QUICK ? 1 : 2,
+    deliveryTimeout: NOISY_HERALD_ENV.HERALD_DELIVERY_TIMEOUT,
+  },
   sse: { clients: QUICK ? 50 : 1_000, processes: QUICK ? 2 : 4, rate: QUICK ? 100 : 500, seconds: QUICK ? 3 : 10, warmupSeconds: QUICK ? 1 : 2 },
   // Unmeasured load before the first measurement on a fresh process, and a pause between measurements.
   warmupSeconds: QUICK ? 1 : 2,
@@ -78,14 +85,19 @@ let heraldCount = 0;
 installExitHandlers();
 // The safety net: whatever is stuck, at the cap plus a grace period the partial report is written,
 // everything is cleaned up and the run exits.
-setTimeout(async () => {
-  log('hard time cap reached: writing what there is and stopping');
-  writeReport();
-  await cleanupAll();
-  process.exit(2);
-}, (settings.timeCapSeconds + 30) * 1_000).unref();
+setTimeout(
+  async () => {
+    log('hard time cap reached: writing what there is and stopping');
+    writeReport();
+    await cleanupAll();
+    process.exit(2);
+  },
+  (settings.timeCapSeconds + 30) * 1_000,
+).unref();
 
-log(`run ${runId}${QUICK ? ' (quick)' : ''}: ${[...only].join(', ')} on ${databases.join(', ')}; ${messages} messages per burst; cap ${settings.timeCapSeconds} s`);
+log(
+  `run ${runId}${QUICK ? ' (quick)' : ''}: ${[...only].join(', ')} on ${databases.join(', ')}; ${messages} messages per burst; cap ${settings.timeCapSeconds} s`,
+);
 onCleanup(() => deleteRedisKeys(`herald-bench-${runId}-`)); // last sweep of anything left under this run's prefix
 const receiver = await startReceiver();
 onCleanup(() => receiver.close());
@@ -132,14 +144,25 @@ async function baselineB() {
 async function baselineA() {
   if (!selected('baseline-a', 20, label('burst-1', BASELINE_A, null))) return;
   const path = '/bullmq';
-  await withProcess(label('baseline', BASELINE_A, null), () => startBaseline({ runId, target: `${receiver.url}${path}` }), async (baseline) => {
-    const send = sender(baseline.url, '/msg');
-    try {
-      await ratesThenBurst({ system: BASELINE_A, database: null, send, paths: [path], pids: baseline.pids, names: { rates: 'baseline-a', burst: 'baseline-a' } });
-    } finally {
-      await send.close();
-    }
-  });
+  await withProcess(
+    label('baseline', BASELINE_A, null),
+    () => startBaseline({ runId, target: `${receiver.url}${path}` }),
+    async (baseline) => {
+      const send = sender(baseline.url, '/msg');
+      try {
+        await ratesThenBurst({
+          system: BASELINE_A,
+          database: null,
+          send,
+          paths: [path],
+          pids: baseline.pids,
+          names: { rates: 'baseline-a', burst: 'baseline-a' },
+        });
+      } finally {
+        await send.close();
+      }
+    },
+  );
 }
 
 /** Herald's fixed rates and bursts (1 and 100 endpoints) on one Herald process. */
@@ -155,7 +178,14 @@ async function heraldThroughput(database) {
     await measure('burst-100', label('burst-100', 'herald', database), 30, async () => {
       const wide = await wideApp(herald, tag);
       try {
-        return await runBurst({ receiver, send: wide.send, paths: wide.paths, messages: settings.fanoutMessages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) });
+        return await runBurst({
+          receiver,
+          send: wide.send,
+          paths: wide.paths,
+          messages: settings.fanoutMessages,
+          concurrency: settings.concurrency,
+          deadline: budget.until(settings.drainSeconds * 1_000),
+        });
       } finally {
         await wide.send.close();
       }
@@ -171,11 +201,20 @@ async function ratesThenBurst({ system, database, send, paths, pids, names }) {
   await runFixedRate({ receiver, send, paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
   for (const rate of settings.rates) {
     await measure(names.rates, label(`rate-${rate}`, system, database), settings.rateSeconds + 5, () =>
-      runFixedRate({ receiver, send, paths, rate, seconds: settings.rateSeconds, deadline: budget.until((settings.rateSeconds + settings.drainSeconds) * 1_000) }),
+      runFixedRate({
+        receiver,
+        send,
+        paths,
+        rate,
+        seconds: settings.rateSeconds,
+        deadline: budget.until((settings.rateSeconds + settings.drainSeconds) * 1_000),
+      }),
     );
   }
   await measure(names.burst, label('burst-1', system, database), 30, () =>
-    withCpu(pids, messages, () => runBurst({ receiver, send, paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) })),
+    withCpu(pids, messages, () =>
+      runBurst({ receiver, send, paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) }),
+    ),
   );
 }
 
@@ -219,24 +258,36 @@ async function heraldSplit() {
   const rowLabel = label('burst-1', HERALD_SPLIT, 'postgres');
   if (!database || !selected('split', 30, rowLabel)) return;
   const index = ++heraldCount;
-  await withProcess(rowLabel, () => {
-    log(`Herald #${index}, split, on ${database}: starting`);
-    return startHerald({ database, runId, index, split: true });
-  }, async (herald) => {
-    const one = await oneEndpointApp(herald, `h${index}`);
-    try {
-      await runFixedRate({ receiver, send: one.send, paths: one.paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
-      await measure('split', rowLabel, 30, () =>
-        withCpu(herald.pids, messages, () => runBurst({ receiver, send: one.send, paths: one.paths, messages, concurrency: settings.concurrency, deadline: budget.until(settings.drainSeconds * 1_000) })),
-      );
-    } finally {
-      await one.send.close();
-    }
-  });
+  await withProcess(
+    rowLabel,
+    () => {
+      log(`Herald #${index}, split, on ${database}: starting`);
+      return startHerald({ database, runId, index, split: true });
+    },
+    async (herald) => {
+      const one = await oneEndpointApp(herald, `h${index}`);
+      try {
+        await runFixedRate({ receiver, send: one.send, paths: one.paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
+        await measure('split', rowLabel, 30, () =>
+          withCpu(herald.pids, messages, () =>
+            runBurst({
+              receiver,
+              send: one.send,
+              paths: one.paths,
+              messages,
+              concurrency: settings.concurrency,
+              deadline: budget.until(settings.drainSeconds * 1_000),
+            }),
+          ),
+        );
+      } finally {
+        await one.send.close();
+      }
+    },
+  );
 }
 
 // --- plumbing -------------------------------------------------------------------------------------
-
 
 /** What identifies a result row: scenario key and its readable name, system, database. */
 function label(key, system, database) {
@@ -292,10 +343,14 @@ async function withProcess(rowLabel, start, body) {
 
 function withHerald(database, env, rowLabel, body) {
   const index = ++heraldCount;
-  return withProcess(rowLabel, () => {
-    log(`Herald #${index} on ${database}: starting`);
-    return startHerald({ database, runId, index, env });
-  }, (herald) => body(herald, `h${index}`));
+  return withProcess(
+    rowLabel,
+    () => {
+      log(`Herald #${index} on ${database}: starting`);
+      return startHerald({ database, runId, index, env });
+    },
+    (herald) => body(herald, `h${index}`),
+  );
 }
 
 /** An application with one endpoint; its signatures are checked by the receiver. */
@@ -325,9 +380,14 @@ function record(rowLabel, measured) {
   const result = { ...rowLabel, ...measured };
   results.push(result);
   const latency = result.lagMs ?? result.latencyMs;
-  const counts = result.key === 'sse' ? `${result.events}/${result.expectedEvents} events` : `${result.delivered}/${result.expectedAttempts} delivered, ${result.duplicates} duplicates`;
+  const counts =
+    result.key === 'sse'
+      ? `${result.events}/${result.expectedEvents} events`
+      : `${result.delivered}/${result.expectedAttempts} delivered, ${result.duplicates} duplicates`;
   const rates = result.deliveredPerSecond ? `, accepted ${result.acceptedPerSecond ?? '-'}/s, delivered ${result.deliveredPerSecond}/s` : '';
-  log(`  ${rowLabel.system}${result.database ? ` ${result.database}` : ''}, ${rowLabel.scenario}: ${counts}${rates}, p50/p95/p99 ${latency?.p50}/${latency?.p95}/${latency?.p99} ms${result.complete ? '' : ' — INCOMPLETE'}`);
+  log(
+    `  ${rowLabel.system}${result.database ? ` ${result.database}` : ''}, ${rowLabel.scenario}: ${counts}${rates}, p50/p95/p99 ${latency?.p50}/${latency?.p95}/${latency?.p99} ms${result.complete ? '' : ' — INCOMPLETE'}`,
+  );
   return result;
 }
 
@@ -355,7 +415,10 @@ function writeReport() {
 }
 
 function list(value, allowed, flag) {
-  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const unknown = items.filter((item) => !allowed.includes(item));
   if (unknown.length || items.length === 0) usage(`${flag}: expected a comma-separated list of ${allowed.join(', ')}; got ${value}`);
   return items;

@@ -33,5 +33,7 @@ const script = outputs.find((file) => file.endsWith('.js'));
 const styles = outputs.find((file) => file.endsWith('.css'));
 const html = readFileSync(join(source, 'index.html'), 'utf8').replace('%SCRIPT%', script).replace('%STYLES%', styles);
 writeFileSync(join(out, 'index.html'), html);
-const bytes = outputs.filter((file) => !file.endsWith('.map')).map((file) => `${file} ${(result.metafile.outputs[`dist/ui/${file}`]?.bytes / 1024).toFixed(1)} KB`);
+const bytes = outputs
+  .filter((file) => !file.endsWith('.map'))
+  .map((file) => `${file} ${(result.metafile.outputs[`dist/ui/${file}`]?.bytes / 1024).toFixed(1)} KB`);
 console.log(`admin UI built in ${Math.round(performance.now() - started)} ms: ${bytes.join(', ')}`);

@@ -16,10 +16,13 @@ describe('benchmark harness (npm run bench -- --quick)', () => {
 
   beforeAll(async () => {
     try {
-      await promisify(execFile)(process.execPath, [join(__dirname, '../bench/run.mjs'), '--quick', '--out', out], { timeout: 180_000, maxBuffer: 16 * 1024 * 1024 });
+      await promisify(execFile)(process.execPath, [join(__dirname, '../bench/run.mjs'), '--quick', '--out', out], {
+        timeout: 180_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
     } catch (error) {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`bench/run.mjs --quick failed: ${(error as Error).message}\n${stdout ?? ''}\n${stderr ?? ''}`);
+      throw new Error(`bench/run.mjs --quick failed: ${(error as Error).message}\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
     }
     run = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
     markdown = readFileSync(join(out, 'latest.md'), 'utf8');
@@ -33,13 +36,16 @@ describe('benchmark harness (npm run bench -- --quick)', () => {
     const expected: [string, string, string | null][] = [
       ['baseline (b) raw undici', 'burst-1', null],
       ...['burst-1', 'rate-100', 'rate-300'].map((key): [string, string, null] => ['baseline (a) bullmq+undici', key, null]),
-      ...['sqlite', 'postgres'].flatMap((database) => ['burst-1', 'burst-100', 'rate-100', 'rate-300'].map((key): [string, string, string] => ['herald', key, database])),
+      ...['sqlite', 'postgres'].flatMap((database) =>
+        ['burst-1', 'burst-100', 'rate-100', 'rate-300'].map((key): [string, string, string] => ['herald', key, database]),
+      ),
       ['herald', 'noisy-clean', 'sqlite'],
       ['herald', 'noisy-hanging', 'sqlite'],
       ['herald', 'sse', 'sqlite'],
       ['Herald split: 3 processes', 'burst-1', 'postgres'],
     ];
-    for (const [system, key, database] of expected) expect({ system, key, database, found: Boolean(find(system, key, database)) }).toEqual({ system, key, database, found: true });
+    for (const [system, key, database] of expected)
+      expect({ system, key, database, found: Boolean(find(system, key, database)) }).toEqual({ system, key, database, found: true });
     expect(run.results.filter((result: any) => result.error || result.skipped)).toEqual([]);
     expect(run.quick).toBe(true);
     expect(readdirSync(out).filter((name) => /^\d{4}-.*\.json$/.test(name))).toHaveLength(1);
@@ -48,12 +54,22 @@ describe('benchmark harness (npm run bench -- --quick)', () => {
   it('delivers every message exactly once, signed, with latencies and peak RSS measured', () => {
     for (const result of run.results.filter((r: any) => r.key !== 'sse')) {
       const label = `${result.system} ${result.database ?? ''} ${result.key}`;
-      expect({ label, complete: result.complete, timedOut: result.timedOut ?? false, duplicates: result.duplicates }).toEqual({ label, complete: true, timedOut: false, duplicates: 0 });
+      expect({ label, complete: result.complete, timedOut: result.timedOut ?? false, duplicates: result.duplicates }).toEqual({
+        label,
+        complete: true,
+        timedOut: false,
+        duplicates: 0,
+      });
       expect(result.delivered).toBeGreaterThan(0);
       expect(result.delivered).toBe(result.expectedAttempts);
       for (const p of ['p50', 'p95', 'p99']) expect(typeof result.latencyMs[p]).toBe('number');
       if (result.system === 'herald') {
-        expect({ label, unsigned: result.unsigned, badSignatures: result.badSignatures, stray: result.stray }).toEqual({ label, unsigned: 0, badSignatures: 0, stray: 0 });
+        expect({ label, unsigned: result.unsigned, badSignatures: result.badSignatures, stray: result.stray }).toEqual({
+          label,
+          unsigned: 0,
+          badSignatures: 0,
+          stray: 0,
+        });
         expect(result.peakRssMb).toBeGreaterThan(0);
       }
       if (result.key.startsWith('burst')) expect(result.deliveredPerSecond).toBeGreaterThan(0);
@@ -78,7 +94,17 @@ describe('benchmark harness (npm run bench -- --quick)', () => {
     expect(typeof find('herald', 'rate-300', 'postgres').p99VsBaselineA).toBe('number');
     expect(run.targets.length).toBeGreaterThanOrEqual(8);
     expect(run.machine).toMatchObject({ cores: expect.any(Number), node: process.version });
-    for (const scenario of ['burst, 1 endpoint', 'burst, 100 endpoints', '100 msg/s', '300 msg/s', 'noisy neighbour: clean', 'noisy neighbour: 1 endpoint hanging', 'SSE fan-out', 'baseline (a)', 'baseline (b)']) {
+    for (const scenario of [
+      'burst, 1 endpoint',
+      'burst, 100 endpoints',
+      '100 msg/s',
+      '300 msg/s',
+      'noisy neighbour: clean',
+      'noisy neighbour: 1 endpoint hanging',
+      'SSE fan-out',
+      'baseline (a)',
+      'baseline (b)',
+    ]) {
       expect(markdown).toContain(scenario);
     }
     expect(markdown).not.toContain('INCOMPLETE');

@@ -64,7 +64,12 @@ export async function fixedRate(send, rate, seconds, stopAt) {
     const wait = plannedAt - now();
     if (wait > 1) await sleep(wait);
     lateMs.push(Math.max(0, now() - plannedAt));
-    pending.push(send(i).then((id) => ({ id, plannedAt }), (error) => ({ error: error.message, plannedAt })));
+    pending.push(
+      send(i).then(
+        (id) => ({ id, plannedAt }),
+        (error) => ({ error: error.message, plannedAt }),
+      ),
+    );
   }
   const outcomes = await Promise.all(pending);
   return {

@@ -8,7 +8,13 @@ export const BASELINE_B = 'baseline (b) raw undici';
 export const HERALD_SPLIT = 'Herald split: 3 processes';
 
 export function machine() {
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 /**
@@ -39,14 +45,20 @@ export function targets(results, quick) {
     rows.push(target(`burst delivered/s ≥ 1.0 × baseline (a), ${result.database}`, result.vsBaselineA, (v) => v >= 1, `${result.vsBaselineA} ×`, result));
   }
   for (const result of herald.filter((r) => r.key === 'rate-300')) {
-    rows.push(target(`p99 accept-to-receive at 300 msg/s ≤ 50 ms, ${result.database}`, result.latencyMs.p99, (v) => v <= 50, `${result.latencyMs.p99} ms`, result));
+    rows.push(
+      target(`p99 accept-to-receive at 300 msg/s ≤ 50 ms, ${result.database}`, result.latencyMs.p99, (v) => v <= 50, `${result.latencyMs.p99} ms`, result),
+    );
   }
   for (const result of herald.filter((r) => r.key === 'noisy-hanging')) {
-    rows.push(target(`noisy neighbour: healthy p99 ≤ 1.2 × clean run, ${result.database}`, result.p99VsClean, (v) => v <= 1.2, `${result.p99VsClean} ×`, result));
+    rows.push(
+      target(`noisy neighbour: healthy p99 ≤ 1.2 × clean run, ${result.database}`, result.p99VsClean, (v) => v <= 1.2, `${result.p99VsClean} ×`, result),
+    );
   }
   for (const result of herald.filter((r) => r.key === 'sse')) {
     const clients = quick ? ` (quick: ${result.clients} clients, not 1,000)` : '';
-    rows.push(target(`SSE p99 lag ≤ 100 ms with 1,000 clients, ${result.database}${clients}`, result.lagMs.p99, (v) => v <= 100, `${result.lagMs.p99} ms`, result));
+    rows.push(
+      target(`SSE p99 lag ≤ 100 ms with 1,000 clients, ${result.database}${clients}`, result.lagMs.p99, (v) => v <= 100, `${result.lagMs.p99} ms`, result),
+    );
   }
   for (const database of [...new Set(herald.map((r) => r.database))]) {
     const peak = Math.max(...herald.filter((r) => r.database === database).map((r) => r.peakRssMb ?? 0));
@@ -57,7 +69,12 @@ export function targets(results, quick) {
 
 function target(name, value, test, shown, result) {
   const measured = value !== null && value !== undefined;
-  return { target: name, value: measured ? value : null, shown: measured ? shown : 'not measured', met: measured ? test(value) && result.complete !== false : null };
+  return {
+    target: name,
+    value: measured ? value : null,
+    shown: measured ? shown : 'not measured',
+    met: measured ? test(value) && result.complete !== false : null,
+  };
 }
 
 export function markdown(run) {
@@ -72,7 +89,7 @@ export function markdown(run) {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...run.results.map(row),
     '',
-    'Latency: bursts from each send to its arrival at the receiver; fixed rates from each message\'s planned send time (no coordinated omission); noisy neighbour: the healthy endpoints only; SSE: lag from the receiver\'s arrival to each client\'s. × baseline: delivered/s ratio for bursts (100 endpoints: attempts/s against the baselines\' one-endpoint burst), p99 ratio for fixed rates.',
+    "Latency: bursts from each send to its arrival at the receiver; fixed rates from each message's planned send time (no coordinated omission); noisy neighbour: the healthy endpoints only; SSE: lag from the receiver's arrival to each client's. × baseline: delivered/s ratio for bursts (100 endpoints: attempts/s against the baselines' one-endpoint burst), p99 ratio for fixed rates.",
     '',
     `Resident memory right after start, before any load: ${startRss(run.results)}.`,
     '',
@@ -87,7 +104,8 @@ export function markdown(run) {
 function row(r) {
   const cell = (value) => (value === null || value === undefined ? '' : String(value));
   const system = r.system === 'herald' ? 'Herald' : r.system;
-  if (r.error || r.skipped) return `| ${r.scenario} | ${system} | ${cell(r.database)} |  |  |  |  |  |  |  | ${r.error ? `error: ${r.error.slice(0, 120)}` : `skipped: ${r.skipped}`} |`;
+  if (r.error || r.skipped)
+    return `| ${r.scenario} | ${system} | ${cell(r.database)} |  |  |  |  |  |  |  | ${r.error ? `error: ${r.error.slice(0, 120)}` : `skipped: ${r.skipped}`} |`;
   const latency = r.lagMs ?? r.latencyMs;
   const latencyCell = latency ? `${cell(latency.p50)} / ${cell(latency.p95)} / ${cell(latency.p99)}` : '';
   let delivered = r.key === 'sse' ? `${r.events}/${r.expectedEvents} events` : `${r.delivered}/${r.expectedAttempts}`;
@@ -97,7 +115,8 @@ function row(r) {
 }
 
 function note(r) {
-  if (r.accepted !== undefined && r.accepted < r.messages) return `only ${r.accepted} of ${r.messages} messages accepted${r.refused ? ` (${r.refused} refused)` : ' (stopped at the deadline)'}`;
+  if (r.accepted !== undefined && r.accepted < r.messages)
+    return `only ${r.accepted} of ${r.messages} messages accepted${r.refused ? ` (${r.refused} refused)` : ' (stopped at the deadline)'}`;
   if (r.key === 'burst-100') return `${r.messagesDeliveredPerSecond} messages/s`;
   if (r.cpuMsPerMessage !== undefined) return `CPU ${r.cpuMsPerMessage} ms per message`;
   if (r.key === 'noisy-hanging') return `p99 ${r.p99VsClean} × clean; ${r.hangingRequests} requests hung`;
@@ -115,7 +134,8 @@ function startRss(results) {
   const seen = new Map();
   for (const r of results) {
     const name = r.system === 'herald' ? `Herald ${r.database}` : r.system;
-    if (r.startRssMb && !seen.has(name)) seen.set(name, [...new Set(results.filter((x) => x.system === r.system && x.database === r.database && x.startRssMb).map((x) => x.startRssMb))]);
+    if (r.startRssMb && !seen.has(name))
+      seen.set(name, [...new Set(results.filter((x) => x.system === r.system && x.database === r.database && x.startRssMb).map((x) => x.startRssMb))]);
   }
   return [...seen].map(([name, values]) => `${name} ${values.join(', ')} MB`).join('; ') || 'not measured';
 }

@@ -30,7 +30,9 @@ export async function runSseFanout({ herald, receiver, tag, clients, processes, 
     const share = (i) => Math.floor(clients / processes) + (i < clients % processes ? 1 : 0);
     const capacity = Math.ceil(rate * seconds * 1.2) + 100;
     const opened = await Promise.all(
-      children.map((child, i) => ask(child, { type: 'open', url: `${herald.url}/api/v1/stream`, token: herald.token, clients: share(i), capacity }, 'opened', 120_000)),
+      children.map((child, i) =>
+        ask(child, { type: 'open', url: `${herald.url}/api/v1/stream`, token: herald.token, clients: share(i), capacity }, 'opened', 120_000),
+      ),
     );
     const connected = sum(opened, 'connected');
     const openErrors = opened.flatMap((reply) => reply.errors);
@@ -84,7 +86,11 @@ export async function runSseFanout({ herald, receiver, tag, clients, processes, 
 }
 
 function forkClients() {
-  const child = fork(join(REPO, 'bench/lib/sse-clients.mjs'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { PATH: process.env.PATH ?? '' } });
+  const child = fork(join(REPO, 'bench/lib/sse-clients.mjs'), [], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { PATH: process.env.PATH ?? '' },
+  });
   trackChild(child);
   return child;
 }

@@ -48,6 +48,6 @@ export async function runFixedRate({ receiver, send, paths, rate, seconds, deadl
   };
 }
 
-function withoutLastArrival({ lastArrival, ...rest }) {
+function withoutLastArrival({ lastArrival: _lastArrival, ...rest }) {
   return rest;
 }

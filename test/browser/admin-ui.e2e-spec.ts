@@ -35,7 +35,6 @@ describe('admin UI in a browser', () => {
   const problems: string[] = [];
 
   const shoot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const connection = () => page.getByTestId('connection');
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });

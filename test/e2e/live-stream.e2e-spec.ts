@@ -62,8 +62,15 @@ describe('live delivery stream (SSE)', () => {
     const byEndpoint = (id: string) => deliveries.filter((event) => event.data.endpointId === id).map((event) => event.data);
 
     expect(byEndpoint(ok.id).map((d) => [d.attempt, d.status, d.responseStatusCode])).toEqual([[1, 'succeeded', 200]]);
-    expect(byEndpoint(flaky.id).map((d) => [d.attempt, d.status, d.responseStatusCode])).toEqual([[1, 'retrying', 503], [2, 'succeeded', 200]]);
-    expect(byEndpoint(down.id).map((d) => [d.attempt, d.status])).toEqual([[1, 'retrying'], [2, 'retrying'], [3, 'exhausted']]);
+    expect(byEndpoint(flaky.id).map((d) => [d.attempt, d.status, d.responseStatusCode])).toEqual([
+      [1, 'retrying', 503],
+      [2, 'succeeded', 200],
+    ]);
+    expect(byEndpoint(down.id).map((d) => [d.attempt, d.status])).toEqual([
+      [1, 'retrying'],
+      [2, 'retrying'],
+      [3, 'exhausted'],
+    ]);
     for (const d of deliveries.map((event) => event.data)) {
       expect(d).toMatchObject({ appId: app.id, msgId: message.id, eventType: 'order.created' });
       expect(typeof d.durationMs).toBe('number');
@@ -103,7 +110,9 @@ describe('live delivery stream (SSE)', () => {
     expect(stats.endpoints[endpoint.id].p99).toEqual(expect.any(Number));
     expect(Object.keys(stats.endpoints)).toEqual([endpoint.id]); // scoped to the endpoint
 
-    const route: any = await (await fetch(`${herald.url}/api/v1/app/${app.id}/endpoint/${endpoint.id}/stats`, { headers: { authorization: `Bearer ${herald.token}` } })).json();
+    const route: any = await (
+      await fetch(`${herald.url}/api/v1/app/${app.id}/endpoint/${endpoint.id}/stats`, { headers: { authorization: `Bearer ${herald.token}` } })
+    ).json();
     const { appId: _appId, ...fromEvent } = stats.endpoints[endpoint.id];
     expect(route.window).toEqual({ windowMs: stats.windowMs, ...fromEvent });
     expect(route).toMatchObject({ success: 3, fail: 0, pending: 0 });
@@ -184,7 +193,13 @@ describe('live delivery stream (SSE)', () => {
       const app = await svix.application.create({ name: 'Token' });
       const other = await svix.application.create({ name: 'Other' });
       const issue = async (body: object): Promise<any> =>
-        (await fetch(`${herald.url}/api/v1/auth/stream-token`, { method: 'POST', headers: { authorization: `Bearer ${herald.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+        (
+          await fetch(`${herald.url}/api/v1/auth/stream-token`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${herald.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json();
 
       const { token, expiresAt } = await issue({});
       expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
@@ -276,7 +291,13 @@ describe('Bull Board and metrics', () => {
     const response = await fetch(`${herald.url}/metrics`);
     expect(response.status).toBe(200);
     const text = await response.text();
-    for (const name of ['herald_deliveries_total', 'herald_attempt_duration_seconds', 'herald_queue_jobs', 'herald_sse_connections', 'herald_sse_slow_clients_dropped_total']) {
+    for (const name of [
+      'herald_deliveries_total',
+      'herald_attempt_duration_seconds',
+      'herald_queue_jobs',
+      'herald_sse_connections',
+      'herald_sse_slow_clients_dropped_total',
+    ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
     expect(text).toMatch(/herald_queue_jobs\{queue="deliveries",state="waiting"\} \d+/);

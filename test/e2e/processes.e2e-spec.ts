@@ -58,7 +58,14 @@ describe('Herald processes', () => {
       try {
         const port = await freePort();
         const token = `sigterm-token-${randomBytes(8).toString('hex')}`;
-        const env = { REDIS_URL, HERALD_PORT: String(port), HERALD_QUEUE_PREFIX: prefix, HERALD_API_TOKEN: token, HERALD_ALLOW_PRIVATE_TARGETS: 'true', HERALD_RECONCILE_INTERVAL: '1s' };
+        const env = {
+          REDIS_URL,
+          HERALD_PORT: String(port),
+          HERALD_QUEUE_PREFIX: prefix,
+          HERALD_API_TOKEN: token,
+          HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+          HERALD_RECONCILE_INTERVAL: '1s',
+        };
         const herald = await run(ENTRYPOINT.allInOne, env, workDir).ready();
         const svix = new Svix(token, { serverUrl: `http://127.0.0.1:${port}` });
         const app = await svix.application.create({ name: 'SIGTERM' });
@@ -135,7 +142,9 @@ describe('Herald processes', () => {
       const app = await admin.application.create({ name: 'Split', uid: 'split' });
       const endpoint = await admin.endpoint.create(app.id, { url: receiver.on('/split', 200) });
       const { key } = await admin.endpoint.getSecret(app.id, endpoint.id);
-      const streams = [adminPort, secondAdminPort].map((port) => new SseClient(`http://127.0.0.1:${port}/api/v1/app/${app.id}/stream`, { authorization: `Bearer ${token}` }));
+      const streams = [adminPort, secondAdminPort].map(
+        (port) => new SseClient(`http://127.0.0.1:${port}/api/v1/app/${app.id}/stream`, { authorization: `Bearer ${token}` }),
+      );
       await waitFor('both streams connected', () => streams.every((stream) => stream.of('connected').length));
 
       const ids = new Set<string>();

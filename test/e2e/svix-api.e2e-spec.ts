@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ApiException,
-  ApplicationOut,
-  EndpointOut,
-  MessageAttemptTriggerType,
-  MessageOut,
-  MessageStatus,
-  Ordering,
-  Svix,
-} from 'svix';
+import { ApiException, ApplicationOut, EndpointOut, MessageAttemptTriggerType, MessageOut, MessageStatus, Ordering, Svix } from 'svix';
 import { Webhook } from 'standardwebhooks';
 import { DATABASE_KINDS } from '../support/databases';
 import { startTestHerald, TestHerald } from '../support/herald';
@@ -293,7 +284,7 @@ describe.each(DATABASE_KINDS)('Svix v1 API through the official svix SDK (%s)', 
       expect(await svix.endpoint.get(app.id, uid)).toEqual(endpoint);
     });
 
-    it('lists an application\'s endpoints a page at a time', async () => {
+    it("lists an application's endpoints a page at a time", async () => {
       const app = await svix.application.create({ name: 'Endpoint list' });
       const created: string[] = [];
       for (let i = 0; i < 3; i++) {
@@ -523,7 +514,7 @@ describe.each(DATABASE_KINDS)('Svix v1 API through the official svix SDK (%s)', 
       expect(sorted(webhookIdsOf(receiver.at(deliveries)))).toEqual(sorted([beforeEndpoint.id, filteredOut.id, delivered.id]));
     });
 
-    it('getStats counts the endpoint\'s deliveries by status', async () => {
+    it("getStats counts the endpoint's deliveries by status", async () => {
       const app = await svix.application.create({ name: 'Stats' });
       const deliveries = path('stats');
       // the first two requests succeed, every later one fails: two messages succeed, the third exhausts its schedule
@@ -541,7 +532,7 @@ describe.each(DATABASE_KINDS)('Svix v1 API through the official svix SDK (%s)', 
   });
 
   describe('messages', () => {
-    it('lists an application\'s messages newest first, a page at a time, with prevIterator going back', async () => {
+    it("lists an application's messages newest first, a page at a time, with prevIterator going back", async () => {
       const app = await svix.application.create({ name: 'Message list' });
       const sent: MessageOut[] = [];
       for (let i = 0; i < 5; i++) {
@@ -680,11 +671,17 @@ describe.each(DATABASE_KINDS)('Svix v1 API through the official svix SDK (%s)', 
       const fail = await svix.messageAttempt.listByEndpoint(app.id, endpoint.id, { status: MessageStatus.Fail });
       expect(summary(fail)).toEqual([[first.id, 500, MessageStatus.Fail]]);
       const success = await svix.messageAttempt.listByEndpoint(app.id, endpoint.id, { status: MessageStatus.Success });
-      expect(summary(success)).toEqual([[second.id, 200, MessageStatus.Success], [first.id, 200, MessageStatus.Success]]);
+      expect(summary(success)).toEqual([
+        [second.id, 200, MessageStatus.Success],
+        [first.id, 200, MessageStatus.Success],
+      ]);
       const byType = await svix.messageAttempt.listByEndpoint(app.id, endpoint.id, { eventTypes: ['attempt.second'] });
       expect(summary(byType)).toEqual([[second.id, 200, MessageStatus.Success]]);
       const before = await svix.messageAttempt.listByEndpoint(app.id, endpoint.id, { before: boundary });
-      expect(summary(before)).toEqual([[first.id, 200, MessageStatus.Success], [first.id, 500, MessageStatus.Fail]]);
+      expect(summary(before)).toEqual([
+        [first.id, 200, MessageStatus.Success],
+        [first.id, 500, MessageStatus.Fail],
+      ]);
       const after = await svix.messageAttempt.listByEndpoint(app.id, endpoint.id, { after: boundary });
       expect(summary(after)).toEqual([[second.id, 200, MessageStatus.Success]]);
 
@@ -696,7 +693,7 @@ describe.each(DATABASE_KINDS)('Svix v1 API through the official svix SDK (%s)', 
       expect(page2.done).toBe(true);
     });
 
-    it('listByMsg returns one message\'s attempts newest first, and filters by status, before and after', async () => {
+    it("listByMsg returns one message's attempts newest first, and filters by status, before and after", async () => {
       const codes = (list: { data: { responseStatusCode: number; msgId: string }[] }) =>
         list.data.map((attempt) => `${attempt.msgId === first.id ? 'first' : attempt.msgId}:${attempt.responseStatusCode}`);
 
@@ -712,19 +709,28 @@ describe.each(DATABASE_KINDS)('Svix v1 API through the official svix SDK (%s)', 
       const [latest, earliest] = (await svix.messageAttempt.listByMsg(app.id, first.id)).data;
       expect(await svix.messageAttempt.get(app.id, first.id, latest.id)).toEqual(latest);
       const failed = await svix.messageAttempt.get(app.id, first.id, earliest.id);
-      expect(failed).toMatchObject({ id: earliest.id, msgId: first.id, endpointId: endpoint.id, status: MessageStatus.Fail, responseStatusCode: 500, response: 'answered 500' });
+      expect(failed).toMatchObject({
+        id: earliest.id,
+        msgId: first.id,
+        endpointId: endpoint.id,
+        status: MessageStatus.Fail,
+        responseStatusCode: 500,
+        response: 'answered 500',
+      });
 
       expect((await rejection(svix.messageAttempt.get(app.id, first.id, 'atmpt_doesnotexist'))).code).toBe(404);
     });
 
     it('keeps the response headers of each attempt (a Herald addition the Svix SDK does not read)', async () => {
       const [latest] = (await svix.messageAttempt.listByMsg(app.id, first.id)).data;
-      const response = await fetch(`${herald.url}/api/v1/app/${app.id}/msg/${first.id}/attempt/${latest.id}`, { headers: { authorization: `Bearer ${herald.token}` } });
+      const response = await fetch(`${herald.url}/api/v1/app/${app.id}/msg/${first.id}/attempt/${latest.id}`, {
+        headers: { authorization: `Bearer ${herald.token}` },
+      });
       const attempt: any = await response.json();
       expect(attempt.responseHeaders).toMatchObject({ 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
     });
 
-    it('listAttemptedMessages lists the endpoint\'s messages with their delivery status', async () => {
+    it("listAttemptedMessages lists the endpoint's messages with their delivery status", async () => {
       const list = await svix.messageAttempt.listAttemptedMessages(app.id, endpoint.id);
       expect(list.data.map((message) => ({ id: message.id, eventType: message.eventType, status: message.status, statusText: message.statusText }))).toEqual([
         { id: second.id, eventType: 'attempt.second', status: MessageStatus.Success, statusText: 'success' },

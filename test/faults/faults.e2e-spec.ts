@@ -99,8 +99,25 @@ describe('nothing accepted is lost', () => {
     await waitFor('every first attempt to fail', () => receiver.at('/flush').length >= 25);
     await redis.flushAll();
 
-    await waitFor('all 25 messages delivered after the flush', () => new Set(receiver.at('/flush').slice(25).map((w) => w.headers['webhook-id'])).size >= 25, 60_000);
-    expect(new Set(receiver.at('/flush').slice(25).map((w) => w.headers['webhook-id']))).toEqual(sent);
+    await waitFor(
+      'all 25 messages delivered after the flush',
+      () =>
+        new Set(
+          receiver
+            .at('/flush')
+            .slice(25)
+            .map((w) => w.headers['webhook-id']),
+        ).size >= 25,
+      60_000,
+    );
+    expect(
+      new Set(
+        receiver
+          .at('/flush')
+          .slice(25)
+          .map((w) => w.headers['webhook-id']),
+      ),
+    ).toEqual(sent);
   });
 
   it('accepts messages while Redis is down, and delivers them when it is back', async () => {

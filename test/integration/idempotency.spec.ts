@@ -44,7 +44,12 @@ describe('idempotency keys', () => {
 
     // A first request still running holds the key with this request's fingerprint (method, path, body).
     const body = { name: 'Busy' };
-    await store.claim('k-busy', createHash('sha256').update(`POST /api/v1/app\n${JSON.stringify(body)}`).digest('hex'));
+    await store.claim(
+      'k-busy',
+      createHash('sha256')
+        .update(`POST /api/v1/app\n${JSON.stringify(body)}`)
+        .digest('hex'),
+    );
     const busy = await post('k-busy', body);
     expect(busy.status).toBe(409);
     expect(await busy.json()).toMatchObject({ code: 'idempotency_in_progress' });

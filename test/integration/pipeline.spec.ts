@@ -2,7 +2,17 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { ApplicationService, ConflictError, currentSecret, DeliveryService, DomainModule, EndpointService, FanoutService, MessageService, RESPONSE_BODY_LIMIT } from '@herald/domain';
+import {
+  ApplicationService,
+  ConflictError,
+  currentSecret,
+  DeliveryService,
+  DomainModule,
+  EndpointService,
+  FanoutService,
+  MessageService,
+  RESPONSE_BODY_LIMIT,
+} from '@herald/domain';
 import { AttemptStatus, Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '@herald/persistence';
 import { jobId, QueueName } from '@herald/queue';
 import { DATABASE_KINDS } from '../support/databases';
@@ -162,7 +172,11 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
   it('gives up after the last scheduled attempt', async () => {
     const { row } = await oneDelivery('/dead', 503);
     for (const attempt of [1, 2, 3]) await delivery.attempt(row.id, attempt);
-    expect(await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).toMatchObject({ status: DeliveryStatus.Failed, attemptCount: 3, nextAttemptAt: null });
+    expect(await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).toMatchObject({
+      status: DeliveryStatus.Failed,
+      attemptCount: 3,
+      nextAttemptAt: null,
+    });
     expect(await deliveriesQueue.getJob(jobId.delivery(row.id, 4))).toBeUndefined();
   });
 
@@ -177,7 +191,10 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
     const { endpoint, row } = await oneDelivery('/gone', 410);
     await delivery.attempt(row.id, 1);
     expect(await db.getRepository(Delivery).findOneByOrFail({ id: row.id })).toMatchObject({ status: DeliveryStatus.Failed });
-    expect(await db.getRepository(Endpoint).findOneByOrFail({ id: endpoint.id })).toMatchObject({ disabled: true, disabledReason: 'The endpoint answered 410 Gone' });
+    expect(await db.getRepository(Endpoint).findOneByOrFail({ id: endpoint.id })).toMatchObject({
+      disabled: true,
+      disabledReason: 'The endpoint answered 410 Gone',
+    });
   });
 
   it('records a timeout as status 0 and keeps at most 20 KB of a response', async () => {
@@ -226,7 +243,11 @@ describe('SSRF guard on (the default)', () => {
   it.each([
     ['an IP literal', (url: string) => url, /refused to connect: .*loopback address.*HERALD_ALLOW_PRIVATE_TARGETS=true/],
     // The attempt log must not tell whoever set the URL what a name resolves to.
-    ['a host name resolving to loopback', (url: string) => url.replace('127.0.0.1', 'localhost'), /refused to connect: localhost resolves only to non-public addresses.*HERALD_ALLOW_PRIVATE_TARGETS=true/],
+    [
+      'a host name resolving to loopback',
+      (url: string) => url.replace('127.0.0.1', 'localhost'),
+      /refused to connect: localhost resolves only to non-public addresses.*HERALD_ALLOW_PRIVATE_TARGETS=true/,
+    ],
   ])('sends nothing to a loopback receiver addressed by %s', async (_, address, reason) => {
     const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
     const app = (await get<ApplicationService>(ApplicationService).create({ name: 'ssrf' })).application;

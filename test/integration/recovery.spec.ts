@@ -20,7 +20,12 @@ describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    herald = await startTestHerald({ database, apps: [DomainModule], listen: false, env: { HERALD_RECONCILE_INTERVAL: '50ms', HERALD_RETENTION_DAYS: '30', HERALD_RETRY_SCHEDULE: '0s,1s' } });
+    herald = await startTestHerald({
+      database,
+      apps: [DomainModule],
+      listen: false,
+      env: { HERALD_RECONCILE_INTERVAL: '50ms', HERALD_RETENTION_DAYS: '30', HERALD_RETRY_SCHEDULE: '0s,1s' },
+    });
     db = get(DataSource);
     tasks = get(getQueueToken(QueueName.Tasks));
     deliveries = get(getQueueToken(QueueName.Deliveries));

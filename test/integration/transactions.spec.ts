@@ -18,7 +18,17 @@ describe.each(DATABASE_KINDS)('persistence helpers on %s', (kind) => {
     await database?.drop();
   });
 
-  const application = (id: string): Application => ({ id, uid: null, name: id, rateLimit: null, throttleRate: null, metadata: {}, createdAt: new Date(1_700_000_000_123), updatedAt: new Date(1_700_000_000_456) }) as Application;
+  const application = (id: string): Application =>
+    ({
+      id,
+      uid: null,
+      name: id,
+      rateLimit: null,
+      throttleRate: null,
+      metadata: {},
+      createdAt: new Date(1_700_000_000_123),
+      updatedAt: new Date(1_700_000_000_456),
+    }) as Application;
 
   it('keeps a committed transaction when another one, open at the same time, rolls back', async () => {
     let inside!: () => void;
@@ -49,7 +59,11 @@ describe.each(DATABASE_KINDS)('persistence helpers on %s', (kind) => {
         return 'done';
       }),
     ]);
-    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message))).toEqual([undefined, 'only this one fails', 'done']);
+    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message))).toEqual([
+      undefined,
+      'only this one fails',
+      'done',
+    ]);
     const stored = await findIn(db.manager, Application, 'id', ['app_together_1', 'app_together_failed', 'app_together_2']);
     expect(stored.map((app) => app.id).sort()).toEqual(['app_together_1', 'app_together_2']);
   });
@@ -69,6 +83,9 @@ describe.each(DATABASE_KINDS)('persistence helpers on %s', (kind) => {
 it('leaves no transaction in the apps and libs outside inTransaction', () => {
   const root = join(__dirname, '../..');
   const sources = ['apps', 'libs'].flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((file) => join(root, dir, file)));
-  const opening = sources.filter((file) => /(?<!\.spec)\.ts$/.test(file) && !file.endsWith(join('persistence', 'src', 'transactions.ts')) && /\.transaction\(/.test(readFileSync(file, 'utf8')));
+  const opening = sources.filter(
+    (file) =>
+      /(?<!\.spec)\.ts$/.test(file) && !file.endsWith(join('persistence', 'src', 'transactions.ts')) && /\.transaction\(/.test(readFileSync(file, 'utf8')),
+  );
   expect(opening.map((file) => relative(root, file))).toEqual([]);
 });

@@ -22,7 +22,6 @@ import { sleep, waitFor } from '../support/wait';
 
 /** Bull Board's own routes, from the package itself, so a route added upstream is attacked too. */
 function bullBoardRoutes(): { method: string; path: string }[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { appRoutes } = require(join(dirname(require.resolve('@bull-board/api')), 'routes.js')) as {
     appRoutes: { entryPoint: { route: string[] }; api: { method: string; route: string }[] };
   };
@@ -53,7 +52,10 @@ describe('hardening findings (sqlite)', () => {
     const cookies = response.headers.getSetCookie();
     return {
       session: cookies.find((cookie) => cookie.startsWith('herald_session='))!.split(';')[0],
-      xsrf: cookies.find((cookie) => cookie.startsWith('XSRF-TOKEN='))?.split(';')[0].split('=')[1],
+      xsrf: cookies
+        .find((cookie) => cookie.startsWith('XSRF-TOKEN='))
+        ?.split(';')[0]
+        .split('=')[1],
     };
   };
 
@@ -78,7 +80,12 @@ describe('hardening findings (sqlite)', () => {
     ])('answers 401 (never 2xx) to every Bull Board route %s', async (_, target) => {
       const answers = await Promise.all(
         routes.map(async ({ method, path }) => {
-          const response = await rawRequest(port(), { method, target: target(path), headers: method === 'GET' ? [] : [['content-type', 'application/json']], body: method === 'GET' ? undefined : '{}' });
+          const response = await rawRequest(port(), {
+            method,
+            target: target(path),
+            headers: method === 'GET' ? [] : [['content-type', 'application/json']],
+            body: method === 'GET' ? undefined : '{}',
+          });
           return `${method} ${target(path)} ${response.status}`;
         }),
       );
@@ -90,11 +97,14 @@ describe('hardening findings (sqlite)', () => {
 
     it('takes a change from a signed-in operator only with the anti-forgery header its own page sends', async () => {
       const { session, xsrf } = await signIn();
-      const pause = (headers: Record<string, string>) => api('/admin/queues/api/queues/tasks/pause', { method: 'PUT', token: null, headers: { cookie: session, ...headers } });
+      const pause = (headers: Record<string, string>) =>
+        api('/admin/queues/api/queues/tasks/pause', { method: 'PUT', token: null, headers: { cookie: session, ...headers } });
       expect((await pause({})).status).toBe(403);
       expect((await pause({ 'x-xsrf-token': 'forged-forged-forged-forged-forged-forged-xx' })).status).toBe(403);
       expect((await pause({ 'x-xsrf-token': xsrf! })).status).toBe(200);
-      expect((await api('/admin/queues/api/queues/tasks/resume', { method: 'PUT', token: null, headers: { cookie: session, 'x-xsrf-token': xsrf! } })).status).toBe(200);
+      expect(
+        (await api('/admin/queues/api/queues/tasks/resume', { method: 'PUT', token: null, headers: { cookie: session, 'x-xsrf-token': xsrf! } })).status,
+      ).toBe(200);
       // Reading the board is a plain page load: the cookie is enough.
       expect((await api('/admin/queues/api/queues', { token: null, headers: { cookie: session } })).status).toBe(200);
     });
@@ -194,7 +204,10 @@ describe('hardening findings (sqlite)', () => {
   describe('8. custom header values that HTTP cannot send', () => {
     it.each([['\u0001'], ['\u007f'], ['ā'], ['😀'], ['a\u0000b']])('refuses %j at creation', async (value) => {
       const app = await svix.application.create({ name: 'headers' });
-      const response = await api(`/api/v1/app/${app.id}/endpoint`, { method: 'POST', body: JSON.stringify({ url: 'https://example.com/hook', headers: { 'x-custom': value } }) });
+      const response = await api(`/api/v1/app/${app.id}/endpoint`, {
+        method: 'POST',
+        body: JSON.stringify({ url: 'https://example.com/hook', headers: { 'x-custom': value } }),
+      });
       expect(response.status).toBe(422);
       expect(((await response.json()) as any).detail).toContainEqual(expect.objectContaining({ loc: ['body', 'headers', 'x-custom'] }));
     });
@@ -225,7 +238,9 @@ describe('hardening findings (sqlite)', () => {
 
     it('answers a token limited to one application the same 404 for an existing and a missing other one', async () => {
       const [own, other] = [await svix.application.create({ name: 'own' }), await svix.application.create({ name: 'other' })];
-      const { token } = (await (await api('/api/v1/auth/stream-token', { method: 'POST', body: JSON.stringify({ appId: own.id }) })).json()) as { token: string };
+      const { token } = (await (await api('/api/v1/auth/stream-token', { method: 'POST', body: JSON.stringify({ appId: own.id }) })).json()) as {
+        token: string;
+      };
       const status = async (appId: string) => {
         const response = await fetch(`${herald.url}/api/v1/app/${appId}/stream?token=${token}`);
         return { status: response.status, body: await response.text() };
@@ -285,9 +300,18 @@ describe('hardening findings: settings of their own', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-redact-'));
     const database = new URL(POSTGRES_ADMIN_URL);
     database.password = password; // trust auth ignores it; Herald must not print it
-    const env = { DATABASE_URL: database.toString(), HERALD_DATA_DIR: dataDir, HERALD_API_TOKEN: 'redaction-test-token-0123', HERALD_QUEUE_PREFIX: `herald-redact-${randomBytes(3).toString('hex')}` };
+    const env = {
+      DATABASE_URL: database.toString(),
+      HERALD_DATA_DIR: dataDir,
+      HERALD_API_TOKEN: 'redaction-test-token-0123',
+      HERALD_QUEUE_PREFIX: `herald-redact-${randomBytes(3).toString('hex')}`,
+    };
     try {
-      for (const url of [`redis://:${password}@127.0.0.1:${redis.port}`, `redis://default:${password}@127.0.0.1:${redis.port}`, `redis://127.0.0.1:${redis.port}/0?password=${password}`]) {
+      for (const url of [
+        `redis://:${password}@127.0.0.1:${redis.port}`,
+        `redis://default:${password}@127.0.0.1:${redis.port}`,
+        `redis://127.0.0.1:${redis.port}/0?password=${password}`,
+      ]) {
         const herald = new HeraldProcess(ENTRYPOINT.allInOne, { ...env, REDIS_URL: url, HERALD_PORT: String(await freePort()) });
         try {
           await herald.ready();
@@ -327,7 +351,8 @@ describe('limits shared by every instance', () => {
   const prefix = `herald-shared-${randomBytes(4).toString('hex')}`;
   const token = `shared-token-${randomBytes(8).toString('hex')}`;
   let heralds: TestHerald[] = [];
-  const start = (env: Record<string, string>) => Promise.all([0, 1].map(() => startTestHerald({ env: { HERALD_QUEUE_PREFIX: prefix, HERALD_API_TOKEN: token, ...env } })));
+  const start = (env: Record<string, string>) =>
+    Promise.all([0, 1].map(() => startTestHerald({ env: { HERALD_QUEUE_PREFIX: prefix, HERALD_API_TOKEN: token, ...env } })));
   afterEach(async () => {
     await Promise.all(heralds.map((herald) => herald.close()));
     heralds = [];
@@ -337,7 +362,9 @@ describe('limits shared by every instance', () => {
   it('rate-limits a credential across instances with 429 and Retry-After, and anonymous callers per address', async () => {
     heralds = await start({ HERALD_RATE_LIMIT: '10', HERALD_RATE_LIMIT_ANONYMOUS: '5' });
     await sleep(1_000 - (Date.now() % 1_000)); // start at the turn of a one-second window
-    const statuses = await Promise.all(Array.from({ length: 16 }, (_, i) => fetch(`${heralds[i % 2].url}/api/v1/app`, { headers: { authorization: `Bearer ${token}` } })));
+    const statuses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => fetch(`${heralds[i % 2].url}/api/v1/app`, { headers: { authorization: `Bearer ${token}` } })),
+    );
     const limited = statuses.filter((response) => response.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(6);
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -359,7 +386,9 @@ describe('limits shared by every instance', () => {
 
   it('caps concurrent streams per token across instances', async () => {
     heralds = await start({ HERALD_SSE_MAX_PER_TOKEN: '2' });
-    const { token: streamToken } = (await (await fetch(`${heralds[0].url}/api/v1/auth/stream-token`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { token: string };
+    const { token: streamToken } = (await (
+      await fetch(`${heralds[0].url}/api/v1/auth/stream-token`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { token: string };
     const clients = heralds.map((herald) => new SseClient(`${herald.url}/api/v1/stream?token=${streamToken}`));
     try {
       await waitFor('one stream on each instance', () => clients.every((client) => client.of('connected').length));
@@ -375,4 +404,3 @@ describe('limits shared by every instance', () => {
     }
   });
 });
-

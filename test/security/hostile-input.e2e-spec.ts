@@ -55,7 +55,14 @@ interface Route {
   index: number;
 }
 
-const PUBLIC_ROUTES = new Set(['GET /api/v1/health', 'GET /metrics', 'GET /api/v1/auth/session', 'GET /api/docs', 'GET /api/docs/openapi.json', 'GET /ui/{file}']);
+const PUBLIC_ROUTES = new Set([
+  'GET /api/v1/health',
+  'GET /metrics',
+  'GET /api/v1/auth/session',
+  'GET /api/docs',
+  'GET /api/docs/openapi.json',
+  'GET /ui/{file}',
+]);
 
 /** Bull Board's own routes (not in the OpenAPI document), under /admin/queues. */
 const BULL_BOARD_ROUTES: [method: string, template: string, body?: JsonSchema][] = [
@@ -73,7 +80,11 @@ const BULL_BOARD_ROUTES: [method: string, template: string, body?: JsonSchema][]
   ['PUT', '/admin/queues/api/queues/{queue}/retry/{queue_status}'],
   ['PUT', '/admin/queues/api/queues/{queue}/clean/{queue_status}'],
   ['PUT', '/admin/queues/api/queues/{queue}/{job_id}/retry'],
-  ['POST', '/admin/queues/api/queues/{queue}/add', { type: 'object', properties: { name: { type: 'string' }, data: { type: 'object' } }, required: ['name', 'data'] }],
+  [
+    'POST',
+    '/admin/queues/api/queues/{queue}/add',
+    { type: 'object', properties: { name: { type: 'string' }, data: { type: 'object' } }, required: ['name', 'data'] },
+  ],
   ['PATCH', '/admin/queues/api/queues/{queue}/{job_id}/update-data', { type: 'object', properties: { data: { type: 'object' } }, required: ['data'] }],
 ];
 
@@ -166,7 +177,7 @@ const HOSTILE_IDS: Record<string, (rng: Rng) => string> = {
   emoji: () => '%F0%9F%98%80',
   'raw UTF-8 bytes': () => utf8Bytes('ünï😀'),
   'raw latin1 bytes': () => '\xff\xfe\xe9',
-  'SQL quote': () => "%27%20OR%20%271%27%3D%271",
+  'SQL quote': () => '%27%20OR%20%271%27%3D%271',
   'raw quote': () => "'--",
   number: (rng) => rng.pick(['0', '-1', '1e309', '9007199254740993', 'NaN', 'Infinity']),
   'JS literal': (rng) => rng.pick(['null', 'undefined', 'true', '%5B%5D', '%7B%7D']),
@@ -305,12 +316,24 @@ const CREDENTIALS: Record<string, (ctx: Context) => RawHeader[]> = {
   'token prefix': (ctx) => [['authorization', `Bearer ${ctx.token.slice(0, -1)}`]],
   'token plus a character': (ctx) => [['authorization', `Bearer ${ctx.token}x`]],
   'token in x-api-key': (ctx) => [['x-api-key', ctx.token]],
-  'two authorization headers, wrong first': (ctx) => [['authorization', 'Bearer wrong-token-0000000000000000'], ['authorization', `Bearer ${ctx.token}`]],
+  'two authorization headers, wrong first': (ctx) => [
+    ['authorization', 'Bearer wrong-token-0000000000000000'],
+    ['authorization', `Bearer ${ctx.token}`],
+  ],
   'stream token as bearer': (ctx) => [['authorization', `Bearer ${ctx.streamToken}`]],
   'real session cookie without x-herald-ui': (ctx) => [['cookie', `herald_session=${ctx.sessionToken}`]],
-  'real session cookie with x-herald-ui': (ctx) => [['cookie', `herald_session=${ctx.sessionToken}`], ['x-herald-ui', '1']],
-  'stream token as session cookie': (ctx) => [['cookie', `herald_session=${ctx.streamToken}`], ['x-herald-ui', '1']],
-  'forged session cookie': () => [['cookie', `herald_session=hst_${Buffer.from('{"scope":"session","exp":99999999999999}').toString('base64url')}.AAAA`], ['x-herald-ui', '1']],
+  'real session cookie with x-herald-ui': (ctx) => [
+    ['cookie', `herald_session=${ctx.sessionToken}`],
+    ['x-herald-ui', '1'],
+  ],
+  'stream token as session cookie': (ctx) => [
+    ['cookie', `herald_session=${ctx.streamToken}`],
+    ['x-herald-ui', '1'],
+  ],
+  'forged session cookie': () => [
+    ['cookie', `herald_session=hst_${Buffer.from('{"scope":"session","exp":99999999999999}').toString('base64url')}.AAAA`],
+    ['x-herald-ui', '1'],
+  ],
   'lower-case bearer': (ctx) => [['authorization', `bearer ${ctx.token}`]],
   /** Put in the query string by withCredentials: opens streams only. */
   'stream token in query': () => [],
@@ -365,7 +388,10 @@ const HEADER_INJECTIONS: Record<string, (ctx: Context) => RawHeader[]> = {
   'long idempotency-key': () => [['idempotency-key', 'k'.repeat(257)]],
   'very long idempotency-key': () => [['idempotency-key', 'k'.repeat(8_000)]],
   'UTF-8 idempotency-key': () => [['idempotency-key', utf8Bytes('ключ-😀')]],
-  'two idempotency-keys': () => [['idempotency-key', 'a'], ['idempotency-key', 'b']],
+  'two idempotency-keys': () => [
+    ['idempotency-key', 'a'],
+    ['idempotency-key', 'b'],
+  ],
   'bare LF in x-herald-ui': () => [['x-herald-ui', '1\nX-Injected: 1']],
   'bare CR in accept': () => [['accept', 'application/json\rX-Injected: 1']],
   'NUL in a header': () => [['x-fuzz', 'a\x00b']],
@@ -373,7 +399,10 @@ const HEADER_INJECTIONS: Record<string, (ctx: Context) => RawHeader[]> = {
   'CR/LF in last-event-id': () => [['last-event-id', '1-0\r\nX-Injected: 1']],
   'space in header name': () => [['x bad', '1']],
   'empty header name': () => [['', 'value']],
-  'content-length and transfer-encoding': () => [['transfer-encoding', 'chunked'], ['content-length', '4']],
+  'content-length and transfer-encoding': () => [
+    ['transfer-encoding', 'chunked'],
+    ['content-length', '4'],
+  ],
   'smuggled request': () => [['transfer-encoding', 'chunked, identity']],
 };
 
@@ -519,7 +548,7 @@ const FAMILIES: Family[] = [
       const valid = sampleValid(route.body!, ctx, rng) as Record<string, unknown>;
       const fields = Object.keys(route.body!.properties ?? {});
       const where = rng.pick(['whole body', 'field', 'field', 'field', 'nested field', 'unknown field'] as const);
-      let body: unknown = valid;
+      let body: unknown;
       let at = 'the whole body';
       if (where === 'whole body' || fields.length === 0) body = make(rng);
       else if (where === 'unknown field') [at, body] = ['an unknown field', { ...valid, [`fuzz${rng.int(100)}`]: make(rng) }];
@@ -699,7 +728,13 @@ function realParam(name: string, route: Route, ctx: Context, rng: Rng, rows: Fix
 }
 
 /** The route's ordinary request: real ids (the victim's for DELETE), a valid body, the API token (never for Bull Board). */
-function plainRequest(route: Route, ctx: Context, rng: Rng, params: Record<string, string> = {}, rows = route.method === 'DELETE' ? ctx.victim : ctx.keep): Probe {
+function plainRequest(
+  route: Route,
+  ctx: Context,
+  rng: Rng,
+  params: Record<string, string> = {},
+  rows = route.method === 'DELETE' ? ctx.victim : ctx.keep,
+): Probe {
   const target = route.template.replace(/\{(\w+)\}/g, (_match, name: string) => params[name] ?? realParam(name, route, ctx, rng, rows));
   const headers: RawHeader[] = [['accept', 'application/json']];
   let credentials = 'token';
@@ -774,7 +809,9 @@ function carriesCredentials(probe: Probe, ctx: Context): boolean {
   if (lines.some(([name, value]) => name === 'authorization' && bearer.test(value))) return true;
   const session = lines.some(([name, value]) => name === 'cookie' && value.includes(ctx.sessionToken));
   if (session && (probe.route.board || lines.some(([name]) => name === 'x-herald-ui'))) return true;
-  return probe.route.stream && (probe.target.includes(ctx.streamToken) || lines.some(([name, value]) => name === 'authorization' && value.includes(ctx.streamToken)));
+  return (
+    probe.route.stream && (probe.target.includes(ctx.streamToken) || lines.some(([name, value]) => name === 'authorization' && value.includes(ctx.streamToken)))
+  );
 }
 
 /** Strings no answer may contain: the API token, or files from outside the served directories. */
@@ -783,7 +820,8 @@ const LEAK_MARKERS = (ctx: Context) => [ctx.token, '"devDependencies"', 'root:x:
 function verdict(probe: Probe, response: RawResponse, ctx: Context): string | undefined {
   if (response.outcome === 'timeout') return `no answer within ${REQUEST_TIMEOUT_MS / 1_000} s`;
   // Node closes a CONNECT nobody handles without a word; anything else deserves an answer.
-  if (response.status === 0 && probe.method !== 'CONNECT') return `connection ${response.outcome} without an answer${response.error ? ` (${response.error})` : ''}`;
+  if (response.status === 0 && probe.method !== 'CONNECT')
+    return `connection ${response.outcome} without an answer${response.error ? ` (${response.error})` : ''}`;
   if (response.status >= 500) return `${response.status}`;
   // HEAD is answered by the GET route of the same path.
   const open = probe.route.public || (probe.method === 'HEAD' && PUBLIC_ROUTES.has(`GET ${probe.route.template}`));
@@ -800,7 +838,9 @@ function statusClass(response: RawResponse): string {
 
 /** A request target or body as printable ASCII, shortened. */
 function printable(text: string, max = 160): string {
-  const escaped = text.replace(/[^\x20-\x7e]/g, (char) => (char === '\r' ? '\\r' : char === '\n' ? '\\n' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const escaped = text.replace(/[^\x20-\x7e]/g, (char) =>
+    char === '\r' ? '\\r' : char === '\n' ? '\\n' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return escaped.length > max ? `${escaped.slice(0, max)}…(${text.length.toLocaleString('en')} chars)` : escaped;
 }
 
@@ -853,12 +893,27 @@ describe('hostile input: a seeded fuzzer over every route', () => {
     await created('POST', '/api/v1/event-type', { name: eventType, description: name });
     const app = await created('POST', '/api/v1/app', { name, uid: `${name}-app` });
     const endpoint = await created('POST', `/api/v1/app/${app.id}/endpoint`, { url: `${receiver.url}/${name}`, uid: `${name}-endpoint` });
-    const message = await created('POST', `/api/v1/app/${app.id}/msg`, { eventType, payload: { fixture: name }, eventId: `${name}-event`, channels: ['fuzz'], tags: ['fuzz'] });
+    const message = await created('POST', `/api/v1/app/${app.id}/msg`, {
+      eventType,
+      payload: { fixture: name },
+      eventId: `${name}-event`,
+      channels: ['fuzz'],
+      tags: ['fuzz'],
+    });
     const attempts = await waitFor(`an attempt of the ${name} message`, async () => {
       const answer = await api('GET', `/api/v1/app/${app.id}/attempt/msg/${message.id}`);
       return answer.body?.data?.length ? answer.body.data : undefined;
     });
-    return { appId: app.id, appUid: app.uid, endpointId: endpoint.id, endpointUid: endpoint.uid, msgId: message.id, eventId: message.eventId, attemptId: attempts[0].id, eventType };
+    return {
+      appId: app.id,
+      appUid: app.uid,
+      endpointId: endpoint.id,
+      endpointUid: endpoint.uid,
+      msgId: message.id,
+      eventId: message.eventId,
+      attemptId: attempts[0].id,
+      eventType,
+    };
   }
 
   /** GETs with the token, CONCURRENCY at a time; the targets whose answer `fails` are returned, described. */
@@ -869,8 +924,16 @@ describe('hostile input: a seeded fuzzer over every route', () => {
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < targets.length) {
           const target = targets[next++];
-          const response = await rawRequest(ctx.port, { method: 'GET', target, headers: [['authorization', `Bearer ${ctx.token}`]], timeoutMs: REQUEST_TIMEOUT_MS });
-          if (fails(response)) failures.push(`  ${response.status || response.outcome}: GET ${printable(target)} -> ${printable(response.body.toString('utf8'), 100) || '(empty)'}`);
+          const response = await rawRequest(ctx.port, {
+            method: 'GET',
+            target,
+            headers: [['authorization', `Bearer ${ctx.token}`]],
+            timeoutMs: REQUEST_TIMEOUT_MS,
+          });
+          if (fails(response))
+            failures.push(
+              `  ${response.status || response.outcome}: GET ${printable(target)} -> ${printable(response.body.toString('utf8'), 100) || '(empty)'}`,
+            );
         }
       }),
     );
@@ -930,7 +993,9 @@ describe('hostile input: a seeded fuzzer over every route', () => {
     for (const response of responses) classes.set(statusClass(response), (classes.get(statusClass(response)) ?? 0) + 1);
     const summary = ['1xx', '2xx', '3xx', '4xx', '5xx', 'no answer'].map((name) => `${name} ${count(classes.get(name) ?? 0)}`).join(', ');
     const families = FAMILIES.map((family) => `${family.name} ${count(probes.filter((probe) => probe.family === family.name).length)}`).join(', ');
-    console.log(`hostile-input: seed=${SEED}, ${count(probes.length)} requests over ${routes.length} routes in ${seconds} s: ${summary}\n  families: ${families}`);
+    console.log(
+      `hostile-input: seed=${SEED}, ${count(probes.length)} requests over ${routes.length} routes in ${seconds} s: ${summary}\n  families: ${families}`,
+    );
 
     // Failures, grouped by what went wrong, on which route, with which family of input.
     const groups = new Map<string, string[]>();
@@ -955,7 +1020,8 @@ describe('hostile input: a seeded fuzzer over every route', () => {
     }
     // A 429 says nothing about the door behind it: if the limiter answers, the run tested little.
     const limited = responses.filter((response) => response.status === 429).length;
-    if (limited > probes.length / 100) throw new Error(`${count(limited)} answers were 429: lift Herald's rate limits in this suite's env, or the fuzzer only tests the limiter`);
+    if (limited > probes.length / 100)
+      throw new Error(`${count(limited)} answers were 429: lift Herald's rate limits in this suite's env, or the fuzzer only tests the limiter`);
   }, 180_000);
 
   it('reads back without a 5xx every GET route of the fixtures and everything the fuzzer changed, and finds no message it answered 5xx to', async () => {
@@ -986,7 +1052,9 @@ describe('hostile input: a seeded fuzzer over every route', () => {
       } catch {
         key = undefined;
       }
-      const item = routes.find((route) => route.method === 'GET' && route.template.startsWith(`${probe.route.template}/{`) && route.params.length === probe.route.params.length + 1);
+      const item = routes.find(
+        (route) => route.method === 'GET' && route.template.startsWith(`${probe.route.template}/{`) && route.params.length === probe.route.params.length + 1,
+      );
       if (probe.method === 'POST' && item && typeof key === 'string') readable.add(`${path}/${encodeURIComponent(key)}`);
       if (getRoute(probe.route.template)) readable.add(probe.method === 'POST' ? `${path}?with_content=true` : path);
     }
@@ -994,7 +1062,9 @@ describe('hostile input: a seeded fuzzer over every route', () => {
     const unreadable = await sweep([...readable], (response) => response.outcome !== 'answered' || response.status >= 500);
     // A message answered 5xx must not have been stored: the client will send it again.
     const ghosts = await sweep(stored, (response) => response.status !== 404);
-    console.log(`hostile-input: read back ${count(readable.size)} rows and lists (${count(unreadable.length)} failed); looked for ${count(stored.length)} messages answered 5xx (${count(ghosts.length)} found)`);
+    console.log(
+      `hostile-input: read back ${count(readable.size)} rows and lists (${count(unreadable.length)} failed); looked for ${count(stored.length)} messages answered 5xx (${count(ghosts.length)} found)`,
+    );
     const problems = [
       ...(unreadable.length ? [`${count(unreadable.length)} read-backs failed:`, ...unreadable.slice(0, 200)] : []),
       ...(ghosts.length ? [`${count(ghosts.length)} messages answered 5xx were stored anyway (GET by eventId is not 404):`, ...ghosts.slice(0, 100)] : []),
@@ -1024,6 +1094,12 @@ describe('hostile input: a seeded fuzzer over every route', () => {
       'get the endpoint': (await api('GET', `/api/v1/app/${ctx.keep.appId}/endpoint/${ctx.keep.endpointId}`)).status,
       'list applications': (await api('GET', '/api/v1/app')).status,
     };
-    expect(hammered).toEqual({ 'list messages': 200, 'get the message': 200, 'list its attempts (the message log)': 200, 'get the endpoint': 200, 'list applications': 200 });
+    expect(hammered).toEqual({
+      'list messages': 200,
+      'get the message': 200,
+      'list its attempts (the message log)': 200,
+      'get the endpoint': 200,
+      'list applications': 200,
+    });
   });
 });

@@ -33,10 +33,14 @@ export class HeraldProcess {
 
   /** Resolves once the process says it is up; fails early with its output if it exits first. */
   async ready(timeoutMs = 30_000): Promise<this> {
-    await waitFor(`"is up" from ${this.describe()}`, () => {
-      if (this.child.exitCode !== null) throw new Error(`exited with ${this.child.exitCode}: ${this.stderr || this.stdout}`);
-      return this.stdout.includes('is up');
-    }, timeoutMs);
+    await waitFor(
+      `"is up" from ${this.describe()}`,
+      () => {
+        if (this.child.exitCode !== null) throw new Error(`exited with ${this.child.exitCode}: ${this.stderr || this.stdout}`);
+        return this.stdout.includes('is up');
+      },
+      timeoutMs,
+    );
     return this;
   }
 

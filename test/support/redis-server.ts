@@ -36,7 +36,14 @@ export class PrivateRedis {
   }
 
   private async command<T>(run: (redis: Redis) => Promise<T>): Promise<T> {
-    const redis = new Redis({ port: this.port, host: '127.0.0.1', password: this.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis({
+      port: this.port,
+      host: '127.0.0.1',
+      password: this.password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     try {
       await redis.connect();

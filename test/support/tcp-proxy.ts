@@ -17,7 +17,10 @@ export class TcpProxy {
     this.server = createServer((client) => {
       if (this.refusing) return void client.destroy();
       const upstream = connect(Number(port), hostname);
-      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.sockets.add(from);
         from.pipe(to);
         from.on('error', () => to.destroy());

@@ -42,7 +42,11 @@ export class ApplicationController {
 
   /** Upsert: 201 when the path id named no application and one was created with it as uid. */
   @Put(':app_id')
-  async update(@Param('app_id', { schema: UpsertIdSchema }) appId: string, @Body({ schema: ApplicationInSchema }) input: ApplicationIn, @Res({ passthrough: true }) reply: FastifyReply) {
+  async update(
+    @Param('app_id', { schema: UpsertIdSchema }) appId: string,
+    @Body({ schema: ApplicationInSchema }) input: ApplicationIn,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { application, created } = await this.applications.update(appId, input);
     reply.status(created ? 201 : 200);
     return applicationOut(application);

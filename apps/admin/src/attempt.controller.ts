@@ -1,5 +1,14 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { AttemptedQuery, AttemptedQuerySchema, AttemptListQuery, AttemptListQuerySchema, attemptOut, endpointMessageOut, listResponse, messageEndpointOut } from '@herald/api';
+import {
+  AttemptedQuery,
+  AttemptedQuerySchema,
+  AttemptListQuery,
+  AttemptListQuerySchema,
+  attemptOut,
+  endpointMessageOut,
+  listResponse,
+  messageEndpointOut,
+} from '@herald/api';
 import { ApplicationService, AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
 
 /** The attempt log and per-endpoint delivery state, and resend. */
@@ -14,7 +23,11 @@ export class AttemptController {
   ) {}
 
   @Get('attempt/endpoint/:endpoint_id')
-  async byEndpoint(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
+  async byEndpoint(
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery,
+  ) {
     const application = await this.applications.get(appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
     return listResponse(await this.attempts.listByEndpoint(application.id, endpoint.id, query), attemptOut);
@@ -36,17 +49,25 @@ export class AttemptController {
   }
 
   @Get('endpoint/:endpoint_id/msg')
-  async attemptedMessages(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Query({ schema: AttemptedQuerySchema }) query: AttemptedQuery) {
+  async attemptedMessages(
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Query({ schema: AttemptedQuerySchema }) query: AttemptedQuery,
+  ) {
     const application = await this.applications.get(appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
-    return listResponse(await this.attempts.attemptedMessages(application.id, endpoint.id, query), ({ message, delivery }) => endpointMessageOut(message, delivery));
+    return listResponse(await this.attempts.attemptedMessages(application.id, endpoint.id, query), ({ message, delivery }) =>
+      endpointMessageOut(message, delivery),
+    );
   }
 
   @Get('msg/:msg_id/endpoint')
   async attemptedDestinations(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query({ schema: AttemptedQuerySchema }) query: AttemptedQuery) {
     const application = await this.applications.get(appId);
     const message = await this.messages.get(application.id, msgId);
-    return listResponse(await this.attempts.attemptedDestinations(application.id, message.id, query), ({ endpoint, delivery }) => messageEndpointOut(endpoint, delivery));
+    return listResponse(await this.attempts.attemptedDestinations(application.id, message.id, query), ({ endpoint, delivery }) =>
+      messageEndpointOut(endpoint, delivery),
+    );
   }
 
   /** A new, manual attempt of the message to the endpoint, with the same webhook-id. Answers `{}`, as Svix does. */

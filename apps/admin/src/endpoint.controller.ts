@@ -86,7 +86,11 @@ export class EndpointController {
 
   @Post(':endpoint_id/secret/rotate')
   @HttpCode(204)
-  async rotateSecret(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointSecretRotateInSchema }) input: EndpointSecretRotateIn): Promise<void> {
+  async rotateSecret(
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body({ schema: EndpointSecretRotateInSchema }) input: EndpointSecretRotateIn,
+  ): Promise<void> {
     const application = await this.applications.get(appId);
     await this.endpoints.rotateSecret(application.id, endpointId, input);
   }
@@ -99,14 +103,22 @@ export class EndpointController {
 
   @Put(':endpoint_id/headers')
   @HttpCode(204)
-  async replaceHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointHeadersInSchema }) input: EndpointHeadersIn): Promise<void> {
+  async replaceHeaders(
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body({ schema: EndpointHeadersInSchema }) input: EndpointHeadersIn,
+  ): Promise<void> {
     const application = await this.applications.get(appId);
     await this.endpoints.replaceHeaders(application.id, endpointId, input.headers);
   }
 
   @Patch(':endpoint_id/headers')
   @HttpCode(204)
-  async patchHeaders(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointHeadersPatchInSchema }) input: EndpointHeadersPatchIn): Promise<void> {
+  async patchHeaders(
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body({ schema: EndpointHeadersPatchInSchema }) input: EndpointHeadersPatchIn,
+  ): Promise<void> {
     const application = await this.applications.get(appId);
     await this.endpoints.patchHeaders(application.id, endpointId, input);
   }

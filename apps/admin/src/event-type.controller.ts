@@ -37,7 +37,11 @@ export class EventTypeController {
   }
 
   @Put(':event_type_name')
-  async update(@Param('event_type_name', { schema: EventTypeNameSchema }) name: string, @Body({ schema: EventTypeUpdateSchema }) input: EventTypeUpdate, @Res({ passthrough: true }) reply: FastifyReply) {
+  async update(
+    @Param('event_type_name', { schema: EventTypeNameSchema }) name: string,
+    @Body({ schema: EventTypeUpdateSchema }) input: EventTypeUpdate,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { eventType, created } = await this.eventTypes.update(name, input);
     reply.status(created ? 201 : 200);
     return eventTypeOut(eventType);

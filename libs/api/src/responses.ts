@@ -12,7 +12,10 @@ export interface ListResponse<T> {
 }
 
 /** A page of the domain, as Svix's list envelope. */
-export function listResponse<T, O>(page: { items: T[]; iterator: string | null; prevIterator: string | null; done: boolean }, map: (item: T) => O): ListResponse<O> {
+export function listResponse<T, O>(
+  page: { items: T[]; iterator: string | null; prevIterator: string | null; done: boolean },
+  map: (item: T) => O,
+): ListResponse<O> {
   return { data: page.items.map(map), iterator: page.iterator, prevIterator: page.prevIterator, done: page.done };
 }
 
@@ -82,7 +85,11 @@ export function messageOut(message: Message, withContent = true) {
 
 /** Svix's per-endpoint message status, from a delivery's state. */
 export function deliveryStatus(delivery: Pick<Delivery, 'status'>): AttemptStatus {
-  return delivery.status === DeliveryStatus.Succeeded ? AttemptStatus.Success : delivery.status === DeliveryStatus.Failed ? AttemptStatus.Fail : AttemptStatus.Pending;
+  return delivery.status === DeliveryStatus.Succeeded
+    ? AttemptStatus.Success
+    : delivery.status === DeliveryStatus.Failed
+      ? AttemptStatus.Fail
+      : AttemptStatus.Pending;
 }
 
 /** A message as attempted to one endpoint (`endpoint/{ep}/msg`). */

@@ -10,7 +10,11 @@ const ID_HINT = 'must contain only letters, digits, -, _ and .';
 const uid = z.string().min(1).max(256).regex(ID_PATTERN, ID_HINT);
 const metadata = z.record(z.string(), z.string().max(4_096));
 const positiveInt = z.number().int().min(1).max(65_535);
-const channel = z.string().min(1).max(128).regex(/^[a-zA-Z0-9\-_.:]+$/, 'must contain only letters, digits, -, _, . and :');
+const channel = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-zA-Z0-9\-_.:]+$/, 'must contain only letters, digits, -, _, . and :');
 const channels = z.array(channel).min(1).max(10);
 const eventTypeName = z.string().min(1).max(256).regex(ID_PATTERN, ID_HINT);
 const filterTypes = z.array(eventTypeName).min(1).max(1_000);
@@ -41,7 +45,18 @@ function sendableHeaderValue(value: string): boolean {
 }
 
 /** Headers Herald sets itself (or HTTP owns), which an endpoint's custom headers may not replace. */
-const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding', 'keep-alive', 'te', 'upgrade', 'expect']);
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'host',
+  'user-agent',
+  'connection',
+  'transfer-encoding',
+  'keep-alive',
+  'te',
+  'upgrade',
+  'expect',
+]);
 const headerName = z
   .string()
   .min(1)
@@ -132,7 +147,12 @@ export type EndpointHeadersPatchIn = z.infer<typeof EndpointHeadersPatchInSchema
 
 export const EndpointSecretRotateInSchema = z.object({
   key: secret.nullish(),
-  gracePeriodSeconds: z.number().int().min(0).max(7 * 24 * 3_600).nullish(),
+  gracePeriodSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3_600)
+    .nullish(),
 });
 export type EndpointSecretRotateIn = z.infer<typeof EndpointSecretRotateInSchema>;
 
@@ -148,7 +168,13 @@ export const MessageInSchema = z.object({
   eventId: uid.nullish(),
   channels: channels.nullish(),
   tags: z
-    .array(z.string().min(1).max(128).regex(/^[a-zA-Z0-9\-_./\\#]+$/, 'contains characters a tag may not'))
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[a-zA-Z0-9\-_./\\#]+$/, 'contains characters a tag may not'),
+    )
     .min(1)
     .max(5)
     .nullish(),
@@ -165,7 +191,14 @@ const booleanQuery = z
 const listQuery = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value) => (value === undefined ? undefined : [value].flat().flatMap((part) => part.split(',')).filter(Boolean)));
+  .transform((value) =>
+    value === undefined
+      ? undefined
+      : [value]
+          .flat()
+          .flatMap((part) => part.split(','))
+          .filter(Boolean),
+  );
 const ordering = z.enum(['ascending', 'descending'], { message: 'expected ascending or descending' });
 
 const page = (defaultOrder: 'ascending' | 'descending') => ({
@@ -192,12 +225,18 @@ export const MessageListQuerySchema = z.object({
   event_types: listQuery,
   channel: channel.optional(),
   tag: z.string().max(128).optional(),
-  with_content: z.enum(['true', 'false']).optional().transform((value) => value !== 'false'),
+  with_content: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => value !== 'false'),
 });
 export type MessageListQuery = z.infer<typeof MessageListQuerySchema>;
 
 export const WithContentQuerySchema = z.object({
-  with_content: z.enum(['true', 'false']).optional().transform((value) => value !== 'false'),
+  with_content: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => value !== 'false'),
 });
 
 const attemptStatus = z.coerce.number({ message: 'expected 0, 1, 2 or 3' }).int().min(0).max(3);
@@ -217,7 +256,13 @@ export const AttemptListQuerySchema = z.object({
 });
 export type AttemptListQuery = z.infer<typeof AttemptListQuerySchema>;
 
-export const AttemptedQuerySchema = z.object({ ...page('descending'), ...timeWindow, status: attemptStatus.optional(), channel: channel.optional(), event_types: listQuery });
+export const AttemptedQuerySchema = z.object({
+  ...page('descending'),
+  ...timeWindow,
+  status: attemptStatus.optional(),
+  channel: channel.optional(),
+  event_types: listQuery,
+});
 export type AttemptedQuery = z.infer<typeof AttemptedQuerySchema>;
 
 export const StatsQuerySchema = z.object({ since: timestamp.optional(), until: timestamp.optional() });

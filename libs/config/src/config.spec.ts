@@ -45,7 +45,13 @@ describe('config', () => {
 
   it('names every bad variable and what it expected', () => {
     const load = () =>
-      loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PORT: 'eighty', HERALD_DELIVERY_TIMEOUT: '15 seconds', DATABASE_URL: 'mysql://x', HERALD_ALLOW_PRIVATE_TARGETS: 'maybe' });
+      loadConfig({
+        HERALD_DATA_DIR: dataDir,
+        HERALD_PORT: 'eighty',
+        HERALD_DELIVERY_TIMEOUT: '15 seconds',
+        DATABASE_URL: 'mysql://x',
+        HERALD_ALLOW_PRIVATE_TARGETS: 'maybe',
+      });
     expect(load).toThrow(ConfigError);
     const message = (() => {
       try {
@@ -61,12 +67,19 @@ describe('config', () => {
   });
 
   it('reads the private-target allow-list as CIDRs, and names a bad one', () => {
-    expect(loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PRIVATE_TARGET_ALLOWLIST: '10.0.0.0/8, fd00::/8' }).privateTargetAllowlist).toEqual(['10.0.0.0/8', 'fd00::/8']);
-    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PRIVATE_TARGET_ALLOWLIST: '10.0.0.0/8,intranet' })).toThrow(/HERALD_PRIVATE_TARGET_ALLOWLIST: expected comma-separated CIDRs .* got "intranet"/);
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PRIVATE_TARGET_ALLOWLIST: '10.0.0.0/8, fd00::/8' }).privateTargetAllowlist).toEqual([
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
+    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PRIVATE_TARGET_ALLOWLIST: '10.0.0.0/8,intranet' })).toThrow(
+      /HERALD_PRIVATE_TARGET_ALLOWLIST: expected comma-separated CIDRs .* got "intranet"/,
+    );
   });
 
   it('rejects a retry schedule with one bad step', () => {
-    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_RETRY_SCHEDULE: '0s,5s,soon' })).toThrow(/HERALD_RETRY_SCHEDULE: expected a comma-separated list/);
+    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_RETRY_SCHEDULE: '0s,5s,soon' })).toThrow(
+      /HERALD_RETRY_SCHEDULE: expected a comma-separated list/,
+    );
   });
 
   it('generates an API token once, saves it privately, and reuses it', () => {

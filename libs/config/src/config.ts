@@ -26,15 +26,15 @@ const durationList = z.string().transform((text, ctx) => {
   return ms as number[];
 });
 
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
-  .transform((text) => ['true', '1', 'yes'].includes(text));
+const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }).transform((text) => ['true', '1', 'yes'].includes(text));
 
-const int = (min: number, max: number) =>
-  z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max);
+const int = (min: number, max: number) => z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max);
 
 const cidrList = z.string().transform((text, ctx) => {
-  const cidrs = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const cidrs = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const bad = cidrs.filter((cidr) => !ipaddr.isValidCIDR(cidr));
   if (bad.length) {
     ctx.addIssue({ code: 'custom', message: `expected comma-separated CIDRs such as 10.0.0.0/8 or fd00::/8, got "${bad.join(', ')}"` });
@@ -51,7 +51,10 @@ const databaseUrl = z.string().refine((url) => /^(sqlite:|postgres(ql)?:\/\/)/.t
 const schema = z.object({
   HERALD_PORT: int(0, 65535).default(8071),
   HERALD_HOST: z.string().min(1).default('0.0.0.0'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://…').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://…')
+    .default('redis://127.0.0.1:6379'),
   DATABASE_URL: databaseUrl.default('sqlite:./data/herald.sqlite'),
   HERALD_DATA_DIR: z.string().min(1).default('./data'),
   HERALD_API_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
@@ -62,7 +65,10 @@ const schema = z.object({
   HERALD_DELIVERY_CONCURRENCY: int(1, 10_000).default(64),
   HERALD_FANOUT_CONCURRENCY: int(1, 1_000).default(8),
   HERALD_ENDPOINT_CONCURRENCY: int(1, 10_000).default(32),
-  HERALD_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('herald'),
+  HERALD_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
+    .default('herald'),
   HERALD_MAX_PAYLOAD_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
   HERALD_SHUTDOWN_TIMEOUT: duration.default(20_000),
   HERALD_RECONCILE_INTERVAL: duration.default(30_000),
@@ -70,7 +76,10 @@ const schema = z.object({
   HERALD_CIRCUIT_COOLDOWN: duration.default(30_000),
   HERALD_DISABLE_AFTER: duration.default(5 * 86_400_000),
   HERALD_OPERATIONAL_WEBHOOK_URL: z.string().url('expected an http(s) URL').optional(),
-  HERALD_OPERATIONAL_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,100}$/, 'expected whsec_ followed by base64').optional(),
+  HERALD_OPERATIONAL_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{32,100}$/, 'expected whsec_ followed by base64')
+    .optional(),
   HERALD_RETENTION_DAYS: int(1, 36_500).default(90),
   HERALD_STATS_INTERVAL: duration.default(5_000),
   HERALD_STATS_WINDOW: duration.default(300_000),
@@ -176,9 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const { token, generated } = e.HERALD_API_TOKEN
-    ? { token: e.HERALD_API_TOKEN, generated: false }
-    : savedOrNewApiToken(e.HERALD_DATA_DIR);
+  const { token, generated } = e.HERALD_API_TOKEN ? { token: e.HERALD_API_TOKEN, generated: false } : savedOrNewApiToken(e.HERALD_DATA_DIR);
   return {
     port: e.HERALD_PORT,
     host: e.HERALD_HOST,

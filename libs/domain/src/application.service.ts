@@ -49,14 +49,23 @@ export class ApplicationService {
   /** The applications named by id or uid, keyed by the name used: ingest resolves a whole batch in one go. */
   async findMany(idsOrUids: string[]): Promise<Map<string, Application>> {
     const [byId, byUid] = await Promise.all([findIn(this.db.manager, Application, 'id', idsOrUids), findIn(this.db.manager, Application, 'uid', idsOrUids)]);
-    return new Map([...byUid.map((application) => [application.uid!, application] as const), ...byId.map((application) => [application.id, application] as const)]);
+    return new Map([
+      ...byUid.map((application) => [application.uid!, application] as const),
+      ...byId.map((application) => [application.id, application] as const),
+    ]);
   }
 
   /** PUT: replaces the application's fields, or creates it (with the path id as its uid) when there is none. */
   async update(idOrUid: string, input: ApplicationIn): Promise<{ application: Application; created: boolean }> {
     const existing = await this.find(idOrUid);
     if (!existing) return this.create({ ...input, uid: input.uid ?? idOrUid });
-    const changes = { name: input.name, uid: input.uid ?? null, rateLimit: input.rateLimit ?? null, throttleRate: input.throttleRate ?? null, metadata: input.metadata ?? {} };
+    const changes = {
+      name: input.name,
+      uid: input.uid ?? null,
+      rateLimit: input.rateLimit ?? null,
+      throttleRate: input.throttleRate ?? null,
+      metadata: input.metadata ?? {},
+    };
     return { application: await this.apply(existing, changes), created: false };
   }
 

@@ -37,16 +37,38 @@ export class AttemptService {
 
   /** The messages attempted to an endpoint, each with its delivery state there (`endpoint/{ep}/msg`). */
   async attemptedMessages(appId: string, endpointId: string, query: AttemptedQuery): Promise<Page<{ message: Message; delivery: Delivery }>> {
-    const deliveries = await this.deliveries(appId, query, 'delivery.message_id', (d) => d.messageId, (q) => q.andWhere('delivery.endpoint_id = :endpointId', { endpointId }));
+    const deliveries = await this.deliveries(
+      appId,
+      query,
+      'delivery.message_id',
+      (d) => d.messageId,
+      (q) => q.andWhere('delivery.endpoint_id = :endpointId', { endpointId }),
+    );
     const messages = await this.db.getRepository(Message).findBy({ id: In(deliveries.items.map((d) => d.messageId)) });
-    return joinPage(deliveries, messages, (d) => d.messageId, (message, delivery) => ({ message, delivery }));
+    return joinPage(
+      deliveries,
+      messages,
+      (d) => d.messageId,
+      (message, delivery) => ({ message, delivery }),
+    );
   }
 
   /** The endpoints a message was attempted to, each with its delivery state (`msg/{msg}/endpoint`). */
   async attemptedDestinations(appId: string, messageId: string, query: AttemptedQuery): Promise<Page<{ endpoint: Endpoint; delivery: Delivery }>> {
-    const deliveries = await this.deliveries(appId, query, 'delivery.endpoint_id', (d) => d.endpointId, (q) => q.andWhere('delivery.message_id = :messageId', { messageId }));
+    const deliveries = await this.deliveries(
+      appId,
+      query,
+      'delivery.endpoint_id',
+      (d) => d.endpointId,
+      (q) => q.andWhere('delivery.message_id = :messageId', { messageId }),
+    );
     const endpoints = await this.db.getRepository(Endpoint).findBy({ id: In(deliveries.items.map((d) => d.endpointId)) });
-    return joinPage(deliveries, endpoints, (d) => d.endpointId, (endpoint, delivery) => ({ endpoint, delivery }));
+    return joinPage(
+      deliveries,
+      endpoints,
+      (d) => d.endpointId,
+      (endpoint, delivery) => ({ endpoint, delivery }),
+    );
   }
 
   private list(appId: string, query: AttemptListQuery, scope: (q: SelectQueryBuilder<MessageAttempt>) => void): Promise<Page<MessageAttempt>> {
@@ -65,7 +87,12 @@ export class AttemptService {
   }
 
   /** Narrows attempts or deliveries to messages of the given event types and channel. */
-  private filterByMessage<T extends MessageAttempt | Delivery>(q: SelectQueryBuilder<T>, alias: string, appId: string, query: { event_types?: string[]; channel?: string }): void {
+  private filterByMessage<T extends MessageAttempt | Delivery>(
+    q: SelectQueryBuilder<T>,
+    alias: string,
+    appId: string,
+    query: { event_types?: string[]; channel?: string },
+  ): void {
     if (!query.event_types?.length && !query.channel) return;
     const messages = q.subQuery().select('message.id').from(Message, 'message').where('message.app_id = :appId', { appId });
     if (query.event_types?.length) messages.andWhere('message.event_type IN (:...eventTypes)', { eventTypes: query.event_types });
@@ -92,7 +119,12 @@ export class AttemptService {
 }
 
 /** Pairs each delivery of a page with its row (skipping rows deleted since), keeping the page's cursors. */
-function joinPage<R extends { id: string }, O>(page: Page<Delivery>, rows: R[], keyOf: (d: Delivery) => string, pair: (row: R, delivery: Delivery) => O): Page<O> {
+function joinPage<R extends { id: string }, O>(
+  page: Page<Delivery>,
+  rows: R[],
+  keyOf: (d: Delivery) => string,
+  pair: (row: R, delivery: Delivery) => O,
+): Page<O> {
   const byId = new Map(rows.map((row) => [row.id, row]));
   const items = page.items.flatMap((delivery) => {
     const row = byId.get(keyOf(delivery));

@@ -4,7 +4,19 @@ import { DataSource } from 'typeorm';
 import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
 import { DeliveryOutcome, LiveFeed } from '@herald/live';
-import { AttemptStatus, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, findIn, insertRows, inTransaction, Message, MessageAttempt, rawQuery } from '@herald/persistence';
+import {
+  AttemptStatus,
+  AttemptTrigger,
+  Delivery,
+  DeliveryStatus,
+  Endpoint,
+  findIn,
+  insertRows,
+  inTransaction,
+  Message,
+  MessageAttempt,
+  rawQuery,
+} from '@herald/persistence';
 import { webhookHeaders } from '@herald/signing';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { EndpointGate } from './endpoint-gate';
@@ -105,7 +117,16 @@ export class DeliveryService {
     else await this.health.failed(endpoint);
     if (verdict.nextAttemptAt) await this.scheduler.schedule([{ id: delivery.id, attemptCount: attempt, nextAttemptAt: verdict.nextAttemptAt }]);
     await this.publish(target, attempt, outcome, outcomeOf(verdict), verdict.nextAttemptAt);
-    const log = { msg: 'attempt', appId: delivery.appId, endpointId: endpoint.id, msgId: message.id, attempt, statusCode: outcome.statusCode, durationMs: outcome.durationMs, outcome: verdict.status };
+    const log = {
+      msg: 'attempt',
+      appId: delivery.appId,
+      endpointId: endpoint.id,
+      msgId: message.id,
+      attempt,
+      statusCode: outcome.statusCode,
+      durationMs: outcome.durationMs,
+      outcome: verdict.status,
+    };
     if (verdict.status === DeliveryStatus.Failed) this.logger.warn({ ...log, msg: 'delivery failed for good' });
     else this.logger.debug(log);
   }
@@ -147,8 +168,18 @@ export class DeliveryService {
   private async loadTargets(ids: string[]): Promise<Partial<Target>[]> {
     const deliveries = await findIn(this.db.manager, Delivery, 'id', ids);
     const [messages, endpoints] = await Promise.all([
-      findIn(this.db.manager, Message, 'id', deliveries.map((delivery) => delivery.messageId)),
-      findIn(this.db.manager, Endpoint, 'id', deliveries.map((delivery) => delivery.endpointId)),
+      findIn(
+        this.db.manager,
+        Message,
+        'id',
+        deliveries.map((delivery) => delivery.messageId),
+      ),
+      findIn(
+        this.db.manager,
+        Endpoint,
+        'id',
+        deliveries.map((delivery) => delivery.endpointId),
+      ),
     ]);
     const delivery = byId(deliveries);
     const message = byId(messages);
@@ -187,7 +218,9 @@ export class DeliveryService {
         const moved = new Set(rows.map(({ id }) => id));
         for (const record of group) if (moved.delete(record.target.delivery.id)) recorded.add(record);
       }
-      const attempts = records.filter((record) => recorded.has(record)).map(({ target, attempt, outcome }) => this.attemptRow(target, attempt, outcome, AttemptTrigger.Scheduled));
+      const attempts = records
+        .filter((record) => recorded.has(record))
+        .map(({ target, attempt, outcome }) => this.attemptRow(target, attempt, outcome, AttemptTrigger.Scheduled));
       await insertRows(tx, MessageAttempt, attempts);
       return records.map((record) => recorded.has(record));
     });
@@ -240,7 +273,6 @@ export class DeliveryService {
     await this.db.getRepository(Delivery).update({ id: delivery.id }, { status: DeliveryStatus.Failed, nextAttemptAt: null, updatedAt: new Date() });
     this.logger.log({ msg: 'delivery dropped without sending', appId: delivery.appId, endpointId: delivery.endpointId, msgId: delivery.messageId, reason });
   }
-
 }
 
 /** Retrying while a next attempt is scheduled; exhausted when the schedule ran out; failed when stopped for another reason (410). */

@@ -168,7 +168,12 @@ export class EndpointService {
   }
 
   private find(appId: string, idOrUid: string): Promise<Endpoint | null> {
-    return this.endpoints.findOne({ where: [{ appId, id: idOrUid }, { appId, uid: idOrUid }] });
+    return this.endpoints.findOne({
+      where: [
+        { appId, id: idOrUid },
+        { appId, uid: idOrUid },
+      ],
+    });
   }
 
   private async apply(endpoint: Endpoint, changes: Partial<Endpoint>): Promise<Endpoint> {
@@ -176,7 +181,13 @@ export class EndpointService {
     await this.save(() => this.endpoints.update({ id: endpoint.id }, updated), updated.uid);
     if (updated.disabled !== endpoint.disabled) {
       const state = updated.disabled ? 'disabled' : 'enabled';
-      await this.live.endpointChanged({ appId: updated.appId, endpointId: updated.id, state, reason: updated.disabled ? 'Disabled by an operator' : null, timestamp: updated.updatedAt.toISOString() });
+      await this.live.endpointChanged({
+        appId: updated.appId,
+        endpointId: updated.id,
+        state,
+        reason: updated.disabled ? 'Disabled by an operator' : null,
+        timestamp: updated.updatedAt.toISOString(),
+      });
     }
     return updated;
   }

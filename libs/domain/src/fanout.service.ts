@@ -58,7 +58,14 @@ export class FanoutService {
       if (!application) results.set(message, new NotFoundError('Application'));
       else messages.push(Object.assign(message, { appId: application.id }));
     }
-    const endpoints = (await findIn(this.db.manager, Endpoint, 'appId', messages.map((message) => message.appId))).filter((endpoint) => !endpoint.disabled);
+    const endpoints = (
+      await findIn(
+        this.db.manager,
+        Endpoint,
+        'appId',
+        messages.map((message) => message.appId),
+      )
+    ).filter((endpoint) => !endpoint.disabled);
     const rowsOf = new Map<Message, DeliveryRow[]>();
     for (const message of messages) {
       const targets = endpoints.filter((endpoint) => endpoint.appId === message.appId && endpointAccepts(endpoint, message));
@@ -67,11 +74,21 @@ export class FanoutService {
     const duplicates = await this.duplicateEventIds(messages);
     for (const message of duplicates) results.set(message, duplicateEventId(message));
     const fresh = messages.filter((message) => !duplicates.has(message));
-    const failure = await this.store(fresh, rowsOf).then(() => undefined, (error: Error) => error);
+    const failure = await this.store(fresh, rowsOf).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     for (const message of fresh) results.set(message, failure ?? true);
     if (failure && fresh.length > 1) {
       // Whatever refused the batch (a concurrent writer of the same eventId) refuses only its own message.
-      for (const message of fresh) results.set(message, await this.store([message], rowsOf).then(() => true as const, (error: Error) => error));
+      for (const message of fresh)
+        results.set(
+          message,
+          await this.store([message], rowsOf).then(
+            () => true as const,
+            (error: Error) => error,
+          ),
+        );
     }
     const stored = messages.filter((message) => results.get(message) === true);
     try {
@@ -89,7 +106,11 @@ export class FanoutService {
     const write = () =>
       inTransaction(this.db, async (tx) => {
         await insertRows(tx, Message, messages);
-        await insertRows(tx, Delivery, messages.flatMap((message) => rowsOf.get(message)!));
+        await insertRows(
+          tx,
+          Delivery,
+          messages.flatMap((message) => rowsOf.get(message)!),
+        );
       });
     // Alone, a unique violation can only be the message's eventId, taken meanwhile by another writer.
     await (messages.length === 1 ? conflictOnDuplicate(write, duplicateEventId(messages[0]).message) : write());
@@ -127,7 +148,10 @@ export class FanoutService {
     }
     const endpoints = await this.db.getRepository(Endpoint).findBy({ appId: message.appId, disabled: false });
     const targets = endpoints.filter((endpoint) => endpointAccepts(endpoint, message));
-    const scheduled = await this.createDeliveries(targets.map((endpoint) => ({ message, endpoint })), { messageId: message.id });
+    const scheduled = await this.createDeliveries(
+      targets.map((endpoint) => ({ message, endpoint })),
+      { messageId: message.id },
+    );
     await this.db.getRepository(Message).update({ id: message.id }, { fannedOutAt: new Date() });
     this.logger.debug({ msg: 'fanned out', appId: message.appId, msgId: message.id, deliveries: scheduled });
   }
@@ -164,7 +188,11 @@ export class FanoutService {
   /** `orIgnore` when rows may already exist (a re-run): the unique (message, endpoint) pair keeps one. */
   private async insertDeliveries(db: EntityManager, rows: DeliveryRow[], orIgnore = false): Promise<void> {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const insert = db.createQueryBuilder().insert().into(Delivery).values(rows.slice(i, i + INSERT_CHUNK));
+      const insert = db
+        .createQueryBuilder()
+        .insert()
+        .into(Delivery)
+        .values(rows.slice(i, i + INSERT_CHUNK));
       await (orIgnore ? insert.orIgnore() : insert).execute();
     }
   }

@@ -5,10 +5,7 @@ import { IdempotencyKey } from '@herald/persistence';
 import { isUniqueViolation } from './errors';
 
 export type IdempotencyClaim =
-  | { kind: 'first' }
-  | { kind: 'replay'; statusCode: number; response: string | null }
-  | { kind: 'mismatch' }
-  | { kind: 'in-progress' };
+  { kind: 'first' } | { kind: 'replay'; statusCode: number; response: string | null } | { kind: 'mismatch' } | { kind: 'in-progress' };
 
 /**
  * Remembers POSTs made with an `idempotency-key` header, so a retried request gets the first one's

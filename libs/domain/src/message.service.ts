@@ -51,7 +51,12 @@ export class MessageService {
 
   /** Finds a message of the application by its id or its eventId. */
   async get(appId: string, idOrEventId: string): Promise<Message> {
-    const message = await this.messages.findOne({ where: [{ appId, id: idOrEventId }, { appId, eventId: idOrEventId }] });
+    const message = await this.messages.findOne({
+      where: [
+        { appId, id: idOrEventId },
+        { appId, eventId: idOrEventId },
+      ],
+    });
     if (!message) throw new NotFoundError('Message');
     return message;
   }

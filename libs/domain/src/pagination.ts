@@ -30,7 +30,10 @@ export async function paginate<T extends ObjectLiteral>(
   const cursor = backwards ? iterator!.slice(1) : iterator;
   const ascending = (order === 'ascending') !== backwards;
   if (cursor) query.andWhere(new Brackets((where) => where.where(`${keyColumn} ${ascending ? '>' : '<'} :cursor`, { cursor })));
-  const rows = await query.orderBy(keyColumn, ascending ? 'ASC' : 'DESC').take(limit + 1).getMany();
+  const rows = await query
+    .orderBy(keyColumn, ascending ? 'ASC' : 'DESC')
+    .take(limit + 1)
+    .getMany();
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   if (backwards) items.reverse();

@@ -71,7 +71,12 @@ export class RecoveryService {
     return { messages, attempts };
   }
 
-  private async inBatches(entity: typeof Message | typeof MessageAttempt, column: 'payload' | 'response', cutoff: number, alsoClear: object = {}): Promise<number> {
+  private async inBatches(
+    entity: typeof Message | typeof MessageAttempt,
+    column: 'payload' | 'response',
+    cutoff: number,
+    alsoClear: object = {},
+  ): Promise<number> {
     const table = this.db.getMetadata(entity).tableName;
     let total = 0;
     for (let batch = 0; batch < MAX_RETENTION_BATCHES; batch++) {

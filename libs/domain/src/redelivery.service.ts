@@ -46,10 +46,12 @@ export class RedeliveryService {
       const nextAttemptAt = new Date(Date.now() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0));
       await inTransaction(this.db, async (tx) => {
         for (const delivery of failed) {
-          await tx.getRepository(Delivery).update(
-            { id: delivery.id, status: DeliveryStatus.Failed },
-            { status: DeliveryStatus.Pending, scheduleOffset: delivery.attemptCount, nextAttemptAt, updatedAt: new Date() },
-          );
+          await tx
+            .getRepository(Delivery)
+            .update(
+              { id: delivery.id, status: DeliveryStatus.Failed },
+              { status: DeliveryStatus.Pending, scheduleOffset: delivery.attemptCount, nextAttemptAt, updatedAt: new Date() },
+            );
         }
       });
       await this.scheduler.schedule(failed.map((delivery) => ({ ...delivery, nextAttemptAt })));
@@ -71,9 +73,13 @@ export class RedeliveryService {
         .getRepository(Message)
         .createQueryBuilder('message')
         .where('message.app_id = :appId AND message.created_at >= :since AND message.id > :after', { appId: endpoint.appId, since: since.getTime(), after })
-        .andWhere((q) => `NOT EXISTS ${q.subQuery().select('1').from(Delivery, 'delivery').where('delivery.message_id = message.id AND delivery.endpoint_id = :endpointId').getQuery()}`, {
-          endpointId: endpoint.id,
-        });
+        .andWhere(
+          (q) =>
+            `NOT EXISTS ${q.subQuery().select('1').from(Delivery, 'delivery').where('delivery.message_id = message.id AND delivery.endpoint_id = :endpointId').getQuery()}`,
+          {
+            endpointId: endpoint.id,
+          },
+        );
       if (until) query.andWhere('message.created_at < :until', { until: until.getTime() });
       const messages = await query.orderBy('message.id').take(BATCH).getMany();
       if (messages.length === 0) break;
@@ -96,10 +102,24 @@ export class RedeliveryService {
     if (!delivery) {
       // Never routed here before: a delivery with nothing scheduled, which the manual attempt may complete.
       const now = new Date();
-      await this.db.createQueryBuilder().insert().into(Delivery).values({
-        id: newId.delivery(), messageId: message.id, endpointId: endpoint.id, appId: message.appId,
-        status: DeliveryStatus.Failed, attemptCount: 0, scheduleOffset: 0, nextAttemptAt: null, createdAt: now, updatedAt: now,
-      }).orIgnore().execute();
+      await this.db
+        .createQueryBuilder()
+        .insert()
+        .into(Delivery)
+        .values({
+          id: newId.delivery(),
+          messageId: message.id,
+          endpointId: endpoint.id,
+          appId: message.appId,
+          status: DeliveryStatus.Failed,
+          attemptCount: 0,
+          scheduleOffset: 0,
+          nextAttemptAt: null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .orIgnore()
+        .execute();
       delivery = await repository.findOneByOrFail({ messageId: message.id, endpointId: endpoint.id });
     }
     await this.scheduler.resend(delivery.id);

@@ -127,11 +127,17 @@ describe('SSRF target guard', () => {
 
   describe('with a stubbed resolver', () => {
     const answer = (addresses: dns.LookupAddress[]) =>
-      jest.spyOn(dns, 'lookup').mockImplementation(((_: string, __: unknown, callback: (e: null, a: dns.LookupAddress[]) => void) => callback(null, addresses)) as never);
+      jest
+        .spyOn(dns, 'lookup')
+        .mockImplementation(((_: string, __: unknown, callback: (e: null, a: dns.LookupAddress[]) => void) => callback(null, addresses)) as never);
     afterEach(() => jest.restoreAllMocks());
 
     it('keeps only the public answers', (done) => {
-      answer([{ address: '10.0.0.5', family: 4 }, { address: '93.184.215.14', family: 4 }, { address: '::127.0.0.1', family: 6 }]);
+      answer([
+        { address: '10.0.0.5', family: 4 },
+        { address: '93.184.215.14', family: 4 },
+        { address: '::127.0.0.1', family: 6 },
+      ]);
       guardedLookup()('mixed.example', { all: true }, (error, addresses) => {
         expect(error).toBeNull();
         expect(addresses).toEqual([{ address: '93.184.215.14', family: 4 }]);

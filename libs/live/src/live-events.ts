@@ -28,9 +28,7 @@ export interface EndpointEventData {
   timestamp: string;
 }
 
-export type LiveEvent =
-  | { id: string; type: 'delivery'; data: DeliveryEventData }
-  | { id: string; type: 'endpoint'; data: EndpointEventData };
+export type LiveEvent = { id: string; type: 'delivery'; data: DeliveryEventData } | { id: string; type: 'endpoint'; data: EndpointEventData };
 
 /** Event names on the in-process bus (@nestjs/event-emitter) that the stream reader feeds: LIVE_EVENTS carries each read's events, in stream order. */
 export const LIVE_EVENTS = 'live.events';

@@ -73,7 +73,10 @@ export function outcomesBetween(before: OutcomeCounts, after: OutcomeCounts): Ou
   const delta: OutcomeCounts = {};
   for (const [endpointId, { appId, outcomes }] of Object.entries(after)) {
     const earlier = before[endpointId]?.outcomes;
-    const difference = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, outcomes[outcome] - (earlier?.[outcome] ?? 0)])) as Record<DeliveryOutcome, number>;
+    const difference = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, outcomes[outcome] - (earlier?.[outcome] ?? 0)])) as Record<
+      DeliveryOutcome,
+      number
+    >;
     if (OUTCOMES.some((outcome) => difference[outcome] > 0)) delta[endpointId] = { appId, outcomes: difference };
   }
   return delta;
@@ -86,7 +89,13 @@ export function recentFor(intervalMs: number, counts: OutcomeCounts, include: (e
     if (include(endpointId, appId)) for (const outcome of OUTCOMES) sum[outcome] += outcomes[outcome];
   }
   const attempts = OUTCOMES.reduce((total, outcome) => total + sum[outcome], 0);
-  return { intervalMs, attempts, ...sum, perSecond: intervalMs > 0 ? Math.round((attempts * 100_000) / intervalMs) / 100 : 0, successRate: attempts ? sum.succeeded / attempts : null };
+  return {
+    intervalMs,
+    attempts,
+    ...sum,
+    perSecond: intervalMs > 0 ? Math.round((attempts * 100_000) / intervalMs) / 100 : 0,
+    successRate: attempts ? sum.succeeded / attempts : null,
+  };
 }
 
 /** An endpoint's window stats, zeros when it had no attempt in the window. */
@@ -154,7 +163,10 @@ export class LiveFeed {
       if (key !== this.totalsKey) pipeline.expire(key, ttlSeconds);
     }
     for (const [indexKey, members] of active) pipeline.sadd(indexKey, ...members).expire(indexKey, ttlSeconds);
-    await this.publish(pipeline, events.map((data) => ({ type: 'delivery' as const, data })));
+    await this.publish(
+      pipeline,
+      events.map((data) => ({ type: 'delivery' as const, data })),
+    );
     return events.map(() => undefined);
   }
 
@@ -212,7 +224,12 @@ export class LiveFeed {
       const failed = results.find(([error]) => error);
       if (failed) throw failed[0];
     } catch (error) {
-      this.logger.warn({ msg: 'live events not published', types: [...new Set(events.map(({ type }) => type))], count: events.length, error: (error as Error).message });
+      this.logger.warn({
+        msg: 'live events not published',
+        types: [...new Set(events.map(({ type }) => type))],
+        count: events.length,
+        error: (error as Error).message,
+      });
     }
   }
 

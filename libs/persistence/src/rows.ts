@@ -27,7 +27,12 @@ export async function insertRows<T extends ObjectLiteral>(db: EntityManager, ent
 }
 
 /** The entities whose `property` is one of `values`, in no particular order. */
-export async function findIn<T extends ObjectLiteral>(db: EntityManager, entity: EntityTarget<T>, property: keyof T & string, values: readonly unknown[]): Promise<T[]> {
+export async function findIn<T extends ObjectLiteral>(
+  db: EntityManager,
+  entity: EntityTarget<T>,
+  property: keyof T & string,
+  values: readonly unknown[],
+): Promise<T[]> {
   const unique = [...new Set(values)];
   if (unique.length === 0) return [];
   const metadata = db.connection.getMetadata(entity);

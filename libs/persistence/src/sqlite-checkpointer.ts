@@ -36,8 +36,13 @@ export class SqliteCheckpointer implements OnApplicationBootstrap, OnApplication
   onApplicationBootstrap(): void {
     const file = this.db.options.type === 'better-sqlite3' ? this.db.options.database : undefined;
     if (!file || file === ':memory:') return;
-    (this.db.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }).databaseConnection.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS } });
+    (this.db.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }).databaseConnection.pragma(
+      `wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`,
+    );
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS },
+    });
     this.worker.on('message', (error: string) => this.logger.warn({ msg: 'WAL checkpoint failed; will retry', error }));
     this.worker.on('error', (error) => this.logger.error({ msg: 'WAL checkpointer stopped; the main connection checkpoints by itself', error: error.message }));
     this.worker.unref();

@@ -14,7 +14,13 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 export function createLogger(config: HeraldConfig): ConsoleLogger {
   const logLevels = LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
   // One line per entry in text mode too: structured fields stay greppable.
-  return new ConsoleLogger({ logLevels, json: config.logFormat === 'json', colors: config.logFormat === 'text' && process.stdout.isTTY, compact: true, breakLength: Infinity });
+  return new ConsoleLogger({
+    logLevels,
+    json: config.logFormat === 'json',
+    colors: config.logFormat === 'text' && process.stdout.isTTY,
+    compact: true,
+    breakLength: Infinity,
+  });
 }
 
 /** Builds a Herald process running `apps`, on Fastify, ready to `listen`. */

@@ -15,7 +15,10 @@ export class SchemaValidationPipe implements PipeTransform {
     throw new ValidationFailed(
       result.issues.map((issue) => ({
         // A path parameter is named as Svix names it: ['path', 'app_id'].
-        loc: [...(type === 'param' ? ['path', data ?? ''] : [type]), ...(issue.path ?? []).map((part) => (typeof part === 'object' ? part.key : part)).map((key) => (typeof key === 'symbol' ? String(key) : key))],
+        loc: [
+          ...(type === 'param' ? ['path', data ?? ''] : [type]),
+          ...(issue.path ?? []).map((part) => (typeof part === 'object' ? part.key : part)).map((key) => (typeof key === 'symbol' ? String(key) : key)),
+        ],
         msg: issue.message,
         type: `value_error.${(issue as { code?: string }).code ?? 'invalid'}`,
       })),

@@ -4,7 +4,10 @@ import { isDatabaseUnavailable } from './svix-error.filter';
 describe('isDatabaseUnavailable', () => {
   it('recognises a refused database connection (answered 503, retryable)', async () => {
     const client = new Client({ host: '127.0.0.1', port: 1, user: 'x', database: 'x', connectionTimeoutMillis: 2_000 });
-    const error = await client.connect().then(() => undefined, (e: unknown) => e);
+    const error = await client.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 

@@ -20,19 +20,17 @@ export class QueueModule implements OnModuleDestroy {
   }
 
   static forRoot(config: HeraldConfig): DynamicModule {
-    const queues = Object.values(QueueName).map((name) =>
-      BullModule.registerQueue({ name, defaultJobOptions: QUEUE_JOB_OPTIONS[name] }),
-    );
+    const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({ name, defaultJobOptions: QUEUE_JOB_OPTIONS[name] }));
     return {
       module: QueueModule,
-      imports: [
-        BullModule.forRoot({ connection: redisOptions(config.redisUrl, 'producer'), prefix: config.queuePrefix }),
-        ...queues,
-      ],
+      imports: [BullModule.forRoot({ connection: redisOptions(config.redisUrl, 'producer'), prefix: config.queuePrefix }), ...queues],
       providers: [
         QueueDepths,
         // Auto-pipelining: the gate and live-feed commands of concurrent deliveries go out in one write.
-        { provide: REDIS_CLIENT, useFactory: () => new Redis({ ...redisOptions(config.redisUrl, 'producer'), enableOfflineQueue: true, enableAutoPipelining: true }) },
+        {
+          provide: REDIS_CLIENT,
+          useFactory: () => new Redis({ ...redisOptions(config.redisUrl, 'producer'), enableOfflineQueue: true, enableAutoPipelining: true }),
+        },
       ],
       exports: [...queues, QueueDepths, REDIS_CLIENT],
     };

@@ -79,7 +79,12 @@ export class StreamController {
 
   @Get('app/:app_id/endpoint/:endpoint_id/stream')
   @Public()
-  async endpoint(@Param('app_id') appId: string, @Param('endpoint_id') endpointId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async endpoint(
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const caller = await this.authenticate(request);
     const application = await this.application(caller, appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
@@ -127,7 +132,8 @@ export class StreamController {
       if (held) held.push(...events);
       else send(events);
     };
-    const inScopeEndpoint = (endpointId: string, appId: string) => (!scope.appId || appId === scope.appId) && (!scope.endpointId || endpointId === scope.endpointId);
+    const inScopeEndpoint = (endpointId: string, appId: string) =>
+      (!scope.appId || appId === scope.appId) && (!scope.endpointId || endpointId === scope.endpointId);
     const onStats = (tick: StatsTick) => {
       const recent = tick.recent ? recentFor(tick.recent.intervalMs, tick.recent.endpoints, inScopeEndpoint) : null;
       connection.send('stats', { ...statsFor(tick.window, inScopeEndpoint), recent, queues: tick.queues, timestamp: tick.timestamp });
@@ -149,7 +155,7 @@ export class StreamController {
 
     try {
       connection.send('connected', await this.snapshot(scope, resumeFrom));
-      for (let cursor = resumeFrom; cursor && connection.isOpen; ) {
+      for (let cursor = resumeFrom; cursor && connection.isOpen;) {
         const batch = await this.feed.range(cursor, REPLAY_BATCH);
         if (batch.length === 0) break;
         send(batch);

@@ -39,7 +39,8 @@ export class SessionController {
   async signIn(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const identity = await this.authenticator.identify(request);
     if (identity.kind === 'invalid') throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Invalid token');
-    if (identity.kind !== 'api-token') throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Signing in takes the API token: Authorization: Bearer <token>');
+    if (identity.kind !== 'api-token')
+      throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Signing in takes the API token: Authorization: Bearer <token>');
     const session = await this.sessions.start();
     const maxAge = Math.floor((session.expiresAt.getTime() - Date.now()) / 1_000);
     reply.setCookie(SESSION_COOKIE, session.id, this.cookie({ path: '/', httpOnly: true, maxAge }));

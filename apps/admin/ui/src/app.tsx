@@ -36,14 +36,24 @@ function SignedIn({ onSignedOut }: { onSignedOut: () => void }) {
   return (
     <>
       <header class="top">
-        <a class="brand" href="#/">Herald</a>
+        <a class="brand" href="#/">
+          Herald
+        </a>
         <nav>
-          <a href="#/" class={route.page === 'overview' ? 'active' : ''}>Overview</a>
-          <a href="#/live" class={route.page === 'live' ? 'active' : ''}>Live feed</a>
-          <a href="/admin/queues" target="_blank" rel="noopener">Bull Board ↗</a>
+          <a href="#/" class={route.page === 'overview' ? 'active' : ''}>
+            Overview
+          </a>
+          <a href="#/live" class={route.page === 'live' ? 'active' : ''}>
+            Live feed
+          </a>
+          <a href="/admin/queues" target="_blank" rel="noopener">
+            Bull Board ↗
+          </a>
         </nav>
         <Indicator status={live.status} />
-        <button class="quiet" onClick={signOut}>Sign out</button>
+        <button class="quiet" onClick={signOut}>
+          Sign out
+        </button>
       </header>
       <main>
         {route.page === 'overview' && <Overview live={live} />}

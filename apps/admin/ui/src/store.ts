@@ -45,7 +45,8 @@ export function useLive(onSignedOut: () => void): LiveState {
     };
     const connection = new LiveConnection({
       status: (status) => setState((previous) => (previous.status === status ? previous : { ...previous, status })),
-      connected: (snapshot) => setState((previous) => ({ ...previous, endpoints: Object.fromEntries(snapshot.endpoints.map((endpoint) => [endpoint.id, endpoint])) })),
+      connected: (snapshot) =>
+        setState((previous) => ({ ...previous, endpoints: Object.fromEntries(snapshot.endpoints.map((endpoint) => [endpoint.id, endpoint])) })),
       delivery: (event) => {
         pending.current.deliveries.push(event);
         schedule();
@@ -84,7 +85,7 @@ function applyChanges(endpoints: Record<string, EndpointSummary>, changes: Endpo
 }
 
 function extend(series: Series, stats: Stats): Series {
-  const keep = (values: any[], value: any) => [...values, value].slice(-SERIES_LIMIT);
+  const keep = <T>(values: T[], value: T) => [...values, value].slice(-SERIES_LIMIT);
   return {
     time: keep(series.time, Date.parse(stats.timestamp) / 1_000),
     perSecond: keep(series.perSecond, stats.recent!.perSecond),

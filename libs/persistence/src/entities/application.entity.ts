@@ -5,7 +5,8 @@ import { JsonColumn, TimestampColumn } from './columns';
 export class Application {
   @PrimaryColumn({ type: 'varchar', length: 64 }) id: string;
   @Index('uq_applications_uid', { unique: true })
-  @Column({ type: 'varchar', length: 256, nullable: true }) uid: string | null;
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  uid: string | null;
   @Column({ type: 'varchar', length: 256 }) name: string;
   @Column({ name: 'rate_limit', type: 'integer', nullable: true }) rateLimit: number | null;
   @Column({ name: 'throttle_rate', type: 'integer', nullable: true }) throttleRate: number | null;

@@ -9,8 +9,7 @@ const epochMs: ValueTransformer = {
   from: (value?: string | number | null) => (value == null ? null : new Date(Number(value))),
 };
 
-export const TimestampColumn = (options: ColumnOptions = {}) =>
-  Column({ type: 'bigint', transformer: epochMs, ...options });
+export const TimestampColumn = (options: ColumnOptions = {}) => Column({ type: 'bigint', transformer: epochMs, ...options });
 
 /** JSON stored as text, the same on both databases. */
 export const JsonColumn = (options: ColumnOptions = {}) => Column({ type: 'simple-json', ...options });

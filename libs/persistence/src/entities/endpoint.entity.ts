@@ -14,7 +14,8 @@ export interface EndpointSecret {
 export class Endpoint {
   @PrimaryColumn({ type: 'varchar', length: 64 }) id: string;
   @Index('ix_endpoints_app')
-  @Column({ name: 'app_id', type: 'varchar', length: 64 }) appId: string;
+  @Column({ name: 'app_id', type: 'varchar', length: 64 })
+  appId: string;
   @Column({ type: 'varchar', length: 256, nullable: true }) uid: string | null;
   @Column({ type: 'text' }) url: string;
   @Column({ type: 'text', default: '' }) description: string;

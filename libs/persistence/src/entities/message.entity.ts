@@ -16,5 +16,6 @@ export class Message {
   @JsonColumn({ nullable: true }) tags: string[] | null;
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;
   @Index('ix_messages_fanned_out')
-  @TimestampColumn({ name: 'fanned_out_at', nullable: true }) fannedOutAt: Date | null;
+  @TimestampColumn({ name: 'fanned_out_at', nullable: true })
+  fannedOutAt: Date | null;
 }

@@ -19,9 +19,7 @@ export const UI_HEADER = 'x-herald-ui';
  * holding it: the API token, one operator session, or one stream token.
  */
 export type Caller =
-  | { kind: 'api-token'; key: string }
-  | { kind: 'session'; key: string; sessionId: string; csrf: string }
-  | { kind: 'stream'; key: string; appId?: string };
+  { kind: 'api-token'; key: string } | { kind: 'session'; key: string; sessionId: string; csrf: string } | { kind: 'stream'; key: string; appId?: string };
 
 /** A caller, or why there is none: no credential at all, or one that is wrong or expired. */
 export type Identity = Caller | { kind: 'anonymous' } | { kind: 'invalid' };

@@ -27,7 +27,11 @@ export class OperatorSessions {
   ) {}
 
   async start(): Promise<OperatorSession> {
-    const session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), expiresAt: new Date(Date.now() + this.config.sessionTtlMs) };
+    const session = {
+      id: randomBytes(32).toString('base64url'),
+      csrf: randomBytes(32).toString('base64url'),
+      expiresAt: new Date(Date.now() + this.config.sessionTtlMs),
+    };
     await this.redis.set(this.key(session.id), session.csrf, 'PX', this.config.sessionTtlMs);
     return session;
   }

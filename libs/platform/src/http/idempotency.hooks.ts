@@ -23,15 +23,22 @@ export function registerIdempotency(app: NestFastifyApplication): void {
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers[HEADER];
     if (request.method !== 'POST' || typeof key !== 'string' || key === '' || !(await authenticator.apiCaller(request))) return;
-    if (key.length > 256) return sendError(reply, 422, 'validation', [{ loc: ['header', HEADER], msg: 'must be at most 256 characters', type: 'value_error.too_big' }]);
-    const fingerprint = createHash('sha256').update(`${request.method} ${request.url}\n${rawBodyOf(request) ?? ''}`).digest('hex');
+    if (key.length > 256)
+      return sendError(reply, 422, 'validation', [{ loc: ['header', HEADER], msg: 'must be at most 256 characters', type: 'value_error.too_big' }]);
+    const fingerprint = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${rawBodyOf(request) ?? ''}`)
+      .digest('hex');
     const claim = await store.claim(key, fingerprint);
     switch (claim.kind) {
       case 'first':
         claimed.set(request, key);
         return;
       case 'replay':
-        return reply.code(claim.statusCode).header('content-type', 'application/json').header('idempotent-replayed', 'true').send(claim.response ?? undefined);
+        return reply
+          .code(claim.statusCode)
+          .header('content-type', 'application/json')
+          .header('idempotent-replayed', 'true')
+          .send(claim.response ?? undefined);
       case 'mismatch':
         return sendError(reply, 422, 'idempotency_conflict', `The ${HEADER} was already used with a different request`);
       case 'in-progress':

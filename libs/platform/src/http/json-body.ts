@@ -20,7 +20,15 @@ export function parseJsonBodies(app: NestFastifyApplication, maxDepth: number): 
     const text = body.toString('utf8');
     const depth = nestingDepth(text, maxDepth);
     if (depth > maxDepth) {
-      return done(new ValidationFailed([{ loc: ['body'], msg: `is nested more than ${maxDepth} levels deep; at most ${maxDepth} are accepted (HERALD_MAX_JSON_DEPTH)`, type: 'value_error.too_deep' }]));
+      return done(
+        new ValidationFailed([
+          {
+            loc: ['body'],
+            msg: `is nested more than ${maxDepth} levels deep; at most ${maxDepth} are accepted (HERALD_MAX_JSON_DEPTH)`,
+            type: 'value_error.too_deep',
+          },
+        ]),
+      );
     }
     rawBodies.set(request, text);
     parse(request, text, done);
@@ -35,7 +43,8 @@ export function nestingDepth(text: string, stopAfter = Infinity): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

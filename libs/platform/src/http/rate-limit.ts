@@ -24,7 +24,11 @@ export async function limitRequestRates(app: NestFastifyApplication): Promise<vo
   const authenticator = app.get(Authenticator);
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(fastifyRateLimit as never, { global: false, redis, nameSpace: `${config.queuePrefix}:rate:`, skipOnError: true });
-  const perCredential = fastify.createRateLimit({ max: config.rateLimit, timeWindow: 1_000, keyGenerator: async (request) => ((await authenticator.identify(request)) as { key: string }).key });
+  const perCredential = fastify.createRateLimit({
+    max: config.rateLimit,
+    timeWindow: 1_000,
+    keyGenerator: async (request) => ((await authenticator.identify(request)) as { key: string }).key,
+  });
   const perAddress = fastify.createRateLimit({ max: config.rateLimitAnonymous, timeWindow: 60_000, keyGenerator: (request) => `ip:${request.ip}` });
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -35,6 +39,11 @@ export async function limitRequestRates(app: NestFastifyApplication): Promise<vo
     const limit = await (credentialed ? perCredential : perAddress)(request);
     if (limit.isAllowed || !limit.isExceeded) return;
     reply.header('retry-after', String(Math.max(1, limit.ttlInSeconds)));
-    return sendError(reply, 429, 'rate_limited', `Too many requests: at most ${limit.max} per ${limit.timeWindow >= 60_000 ? 'minute' : 'second'} ${credentialed ? 'per credential' : 'per address without valid credentials'}; retry in ${Math.max(1, limit.ttlInSeconds)} s`);
+    return sendError(
+      reply,
+      429,
+      'rate_limited',
+      `Too many requests: at most ${limit.max} per ${limit.timeWindow >= 60_000 ? 'minute' : 'second'} ${credentialed ? 'per credential' : 'per address without valid credentials'}; retry in ${Math.max(1, limit.ttlInSeconds)} s`,
+    );
   });
 }

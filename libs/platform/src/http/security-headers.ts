@@ -10,5 +10,10 @@ import { HeraldConfig } from '@herald/config';
  */
 export async function sendSecurityHeaders(app: NestFastifyApplication): Promise<void> {
   const https = app.get(HeraldConfig).publicUrl?.startsWith('https:') ?? false;
-  await app.register(helmet as never, { contentSecurityPolicy: false, frameguard: { action: 'deny' }, hsts: https ? undefined : false, crossOriginEmbedderPolicy: false });
+  await app.register(helmet as never, {
+    contentSecurityPolicy: false,
+    frameguard: { action: 'deny' },
+    hsts: https ? undefined : false,
+    crossOriginEmbedderPolicy: false,
+  });
 }

@@ -61,20 +61,28 @@ export function EndpointPage({ appId, endpointId, live }: { appId: string; endpo
           <StateBadge state={state} /> {endpoint.disabled && summary?.disabledReason && <span class="muted">{summary.disabledReason}</span>}
         </p>
         <p class="muted">
-          Last {live.stats ? Math.round(live.stats.windowMs / 60_000) : '–'} min: {window?.attempts ?? 0} attempts, success {percent(window && window.attempts ? window.succeeded / window.attempts : null)}, p50 {millis(window?.p50)}, p95 {millis(window?.p95)}, p99 {millis(window?.p99)}
+          Last {live.stats ? Math.round(live.stats.windowMs / 60_000) : '–'} min: {window?.attempts ?? 0} attempts, success{' '}
+          {percent(window && window.attempts ? window.succeeded / window.attempts : null)}, p50 {millis(window?.p50)}, p95 {millis(window?.p95)}, p99{' '}
+          {millis(window?.p99)}
         </p>
         <div class="actions">
-          <button data-testid="toggle-disabled" onClick={() => act(() => api.setDisabled(appId, endpointId, !endpoint.disabled), endpoint.disabled ? 'Endpoint enabled' : 'Endpoint disabled')}>
+          <button
+            data-testid="toggle-disabled"
+            onClick={() => act(() => api.setDisabled(appId, endpointId, !endpoint.disabled), endpoint.disabled ? 'Endpoint enabled' : 'Endpoint disabled')}
+          >
             {endpoint.disabled ? 'Enable' : 'Disable'}
           </button>
           <button
             onClick={() => {
-              if (confirm('Rotate the signing secret? The old one stays valid for 24 hours.')) void act(() => api.rotateSecret(appId, endpointId), 'Secret rotated');
+              if (confirm('Rotate the signing secret? The old one stays valid for 24 hours.'))
+                void act(() => api.rotateSecret(appId, endpointId), 'Secret rotated');
             }}
           >
             Rotate secret
           </button>
-          <Recover onRecover={(since) => act(() => api.recover(appId, endpointId, since), `Failed messages since ${new Date(since).toLocaleString()} sent again`)} />
+          <Recover
+            onRecover={(since) => act(() => api.recover(appId, endpointId, since), `Failed messages since ${new Date(since).toLocaleString()} sent again`)}
+          />
           <a class="button quiet" href="/admin/queues" target="_blank" rel="noopener">
             Bull Board ↗
           </a>
@@ -99,7 +107,11 @@ export function EndpointPage({ appId, endpointId, live }: { appId: string; endpo
           </tr>
         </thead>
         {attempts?.map((attempt) => (
-          <AttemptRow key={attempt.id} attempt={attempt} onResend={() => act(() => api.resend(appId, attempt.msgId, endpointId), `Message ${attempt.msgId} queued again`)} />
+          <AttemptRow
+            key={attempt.id}
+            attempt={attempt}
+            onResend={() => act(() => api.resend(appId, attempt.msgId, endpointId), `Message ${attempt.msgId} queued again`)}
+          />
         ))}
       </table>
       {attempts?.length === 0 && <p class="empty">No attempts yet.</p>}
@@ -135,7 +147,13 @@ function AttemptRow({ attempt, onResend }: { attempt: Attempt; onResend: () => v
         <tr class="details">
           <td colSpan={7}>
             <h4>Response headers</h4>
-            <pre>{attempt.responseHeaders ? Object.entries(attempt.responseHeaders).map(([name, value]) => `${name}: ${value}`).join('\n') || '(none)' : '(not recorded)'}</pre>
+            <pre>
+              {attempt.responseHeaders
+                ? Object.entries(attempt.responseHeaders)
+                    .map(([name, value]) => `${name}: ${value}`)
+                    .join('\n') || '(none)'
+                : '(not recorded)'}
+            </pre>
             <h4>Response body</h4>
             <pre>{attempt.response || '(empty)'}</pre>
           </td>

@@ -14,12 +14,23 @@ export function LiveFeed({ live }: { live: LiveState }) {
   const [endpointId, setEndpointId] = useState('');
   const [status, setStatus] = useState('');
 
-  const apps = useMemo(() => distinct([...Object.values(live.endpoints).map((endpoint) => endpoint.appId), ...live.deliveries.map((delivery) => delivery.appId)]), [live.endpoints, live.deliveries]);
+  const apps = useMemo(
+    () => distinct([...Object.values(live.endpoints).map((endpoint) => endpoint.appId), ...live.deliveries.map((delivery) => delivery.appId)]),
+    [live.endpoints, live.deliveries],
+  );
   const endpoints = useMemo(
-    () => distinct([...Object.values(live.endpoints).filter((endpoint) => !appId || endpoint.appId === appId).map((endpoint) => endpoint.id), ...live.deliveries.filter((delivery) => !appId || delivery.appId === appId).map((delivery) => delivery.endpointId)]),
+    () =>
+      distinct([
+        ...Object.values(live.endpoints)
+          .filter((endpoint) => !appId || endpoint.appId === appId)
+          .map((endpoint) => endpoint.id),
+        ...live.deliveries.filter((delivery) => !appId || delivery.appId === appId).map((delivery) => delivery.endpointId),
+      ]),
     [live.endpoints, live.deliveries, appId],
   );
-  const rows = live.deliveries.filter((delivery) => (!appId || delivery.appId === appId) && (!endpointId || delivery.endpointId === endpointId) && (!status || delivery.status === status));
+  const rows = live.deliveries.filter(
+    (delivery) => (!appId || delivery.appId === appId) && (!endpointId || delivery.endpointId === endpointId) && (!status || delivery.status === status),
+  );
 
   return (
     <section>

@@ -31,7 +31,10 @@ export function Overview({ live }: { live: LiveState }) {
         <Tile label="Deliveries/s" value={stats?.recent ? String(stats.recent.perSecond) : '–'} />
         <Tile label={`Success rate (${windowMinutes ?? '–'} min)`} value={stats ? percent(rate(stats.total)) : '–'} />
         <Tile label="p95 latency" value={millis(stats?.total.p95)} />
-        <Tile label="Waiting in queues" value={stats ? String(Object.values(stats.queues).reduce((sum, queue) => sum + queue.waiting + queue.delayed, 0)) : '–'} />
+        <Tile
+          label="Waiting in queues"
+          value={stats ? String(Object.values(stats.queues).reduce((sum, queue) => sum + queue.waiting + queue.delayed, 0)) : '–'}
+        />
       </div>
       <div class="charts">
         <Chart title="Deliveries per second" unit="" time={series.time} values={series.perSecond} />
@@ -68,7 +71,9 @@ export function Overview({ live }: { live: LiveState }) {
                     <td>
                       <StateBadge state={live.endpoints[endpoint.id]?.state ?? (endpoint.disabled ? 'disabled' : 'healthy')} />
                     </td>
-                    <td class="number" data-testid="attempts-in-window">{window?.attempts ?? 0}</td>
+                    <td class="number" data-testid="attempts-in-window">
+                      {window?.attempts ?? 0}
+                    </td>
                     <td class="number">{percent(window && rate(window))}</td>
                     <td class="number">{millis(window?.p95)}</td>
                   </tr>

@@ -29,7 +29,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
         API token
         <input name="token" type="password" autocomplete="current-password" required value={token} onInput={(event) => setToken(event.currentTarget.value)} />
       </label>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <button type="submit" disabled={busy || !token.trim()}>
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
