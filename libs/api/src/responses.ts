@@ -1,15 +1,9 @@
+import type { ApplicationOut, AttemptOut, EndpointMessageOut, EndpointOut, EventTypeOut, ListResponse, MessageEndpointOut, MessageOut } from '@herald/contract';
 import type { Application, Delivery, Endpoint, EventType, Message, MessageAttempt } from '@herald/persistence';
 import { AttemptStatus, DeliveryStatus } from '@herald/persistence';
 import { RawJson } from './raw-json';
 
 /** Response bodies of the Svix v1 API, built from entities. Optional fields are omitted when unset, as Svix does. */
-
-export interface ListResponse<T> {
-  data: T[];
-  iterator: string | null;
-  prevIterator: string | null;
-  done: boolean;
-}
 
 /** A page of the domain, as Svix's list envelope. */
 export function listResponse<T, O>(
@@ -26,7 +20,7 @@ const STATUS_TEXT: Record<AttemptStatus, string> = {
   [AttemptStatus.Sending]: 'sending',
 };
 
-export function applicationOut(app: Application) {
+export function applicationOut(app: Application): ApplicationOut {
   return {
     id: app.id,
     uid: app.uid ?? undefined,
@@ -39,7 +33,7 @@ export function applicationOut(app: Application) {
   };
 }
 
-export function eventTypeOut(eventType: EventType, withContent = true) {
+export function eventTypeOut(eventType: EventType, withContent = true): EventTypeOut {
   return {
     name: eventType.name,
     description: eventType.description,
@@ -53,7 +47,7 @@ export function eventTypeOut(eventType: EventType, withContent = true) {
   };
 }
 
-export function endpointOut(endpoint: Endpoint) {
+export function endpointOut(endpoint: Endpoint): EndpointOut {
   return {
     id: endpoint.id,
     uid: endpoint.uid ?? undefined,
@@ -71,12 +65,13 @@ export function endpointOut(endpoint: Endpoint) {
   };
 }
 
-export function messageOut(message: Message, withContent = true) {
+export function messageOut(message: Message, withContent = true): MessageOut {
   return {
     id: message.id,
     eventType: message.eventType,
     eventId: message.eventId ?? undefined,
-    payload: withContent ? new RawJson(message.payload) : {},
+    // Serialised as the JSON text it holds (stringifyWithRawJson).
+    payload: withContent ? (new RawJson(message.payload) as unknown as Record<string, unknown>) : {},
     channels: message.channels ?? undefined,
     tags: message.tags ?? undefined,
     timestamp: message.createdAt.toISOString(),
@@ -93,18 +88,18 @@ export function deliveryStatus(delivery: Pick<Delivery, 'status'>): AttemptStatu
 }
 
 /** A message as attempted to one endpoint (`endpoint/{ep}/msg`). */
-export function endpointMessageOut(message: Message, delivery: Delivery, withContent = true) {
+export function endpointMessageOut(message: Message, delivery: Delivery, withContent = true): EndpointMessageOut {
   const status = deliveryStatus(delivery);
   return { ...messageOut(message, withContent), status, statusText: STATUS_TEXT[status], nextAttempt: delivery.nextAttemptAt?.toISOString() ?? null };
 }
 
 /** An endpoint as a destination of one message (`msg/{msg}/endpoint`). */
-export function messageEndpointOut(endpoint: Endpoint, delivery: Delivery) {
+export function messageEndpointOut(endpoint: Endpoint, delivery: Delivery): MessageEndpointOut {
   const status = deliveryStatus(delivery);
   return { ...endpointOut(endpoint), status, statusText: STATUS_TEXT[status], nextAttempt: delivery.nextAttemptAt?.toISOString() ?? null };
 }
 
-export function attemptOut(attempt: MessageAttempt) {
+export function attemptOut(attempt: MessageAttempt): AttemptOut {
   return {
     id: attempt.id,
     msgId: attempt.messageId,

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
-import { DeliveryOutcome, LiveFeed } from '@herald/live';
+import type { AttemptOutcome } from '@herald/contract';
+import { LiveFeed } from '@herald/live';
 import {
   AttemptStatus,
   AttemptTrigger,
@@ -149,7 +150,7 @@ export class DeliveryService {
     await this.publish(target, 0, outcome, succeeded(outcome) ? 'succeeded' : 'failed', null);
   }
 
-  private publish({ delivery, message }: Target, attempt: number, outcome: HttpOutcome, status: DeliveryOutcome, nextAttemptAt: Date | null): Promise<void> {
+  private publish({ delivery, message }: Target, attempt: number, outcome: HttpOutcome, status: AttemptOutcome, nextAttemptAt: Date | null): Promise<void> {
     return this.live.attempt({
       appId: delivery.appId,
       endpointId: delivery.endpointId,
@@ -276,7 +277,7 @@ export class DeliveryService {
 }
 
 /** Retrying while a next attempt is scheduled; exhausted when the schedule ran out; failed when stopped for another reason (410). */
-function outcomeOf(verdict: Verdict): DeliveryOutcome {
+function outcomeOf(verdict: Verdict): AttemptOutcome {
   if (verdict.status === DeliveryStatus.Succeeded) return 'succeeded';
   if (verdict.status === DeliveryStatus.Pending) return 'retrying';
   return verdict.disableEndpoint ? 'failed' : 'exhausted';

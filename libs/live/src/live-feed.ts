@@ -4,34 +4,16 @@ import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
 import { REDIS_CLIENT } from '@herald/queue';
 import { bucketOf, LATENCY_BUCKETS_MS, percentile } from './latency-histogram';
-import { DeliveryEventData, DeliveryOutcome, EndpointEventData, LiveEvent } from './live-events';
+import type { AttemptOutcome, DeliveryEventData, EndpointEventData, LiveEvent, RecentStats, StatsSnapshot, WindowStats } from '@herald/contract';
 import { Metrics } from './metrics';
 
 const MINUTE = 60_000;
 /** Most events one blocking read returns. */
 export const LIVE_READ_COUNT = 1_000;
-const OUTCOMES: DeliveryOutcome[] = ['succeeded', 'failed', 'retrying', 'exhausted'];
-
-export interface WindowStats {
-  attempts: number;
-  succeeded: number;
-  failed: number;
-  retrying: number;
-  exhausted: number;
-  /** Latency percentiles in ms (bucket upper bounds); null without attempts. */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-export interface StatsSnapshot {
-  windowMs: number;
-  total: WindowStats;
-  endpoints: Record<string, WindowStats & { appId: string }>;
-}
+const OUTCOMES: AttemptOutcome[] = ['succeeded', 'failed', 'retrying', 'exhausted'];
 
 export interface Counts {
-  outcomes: Record<DeliveryOutcome, number>;
+  outcomes: Record<AttemptOutcome, number>;
   latency: number[];
 }
 
@@ -53,20 +35,7 @@ export function statsFor(window: WindowCounts, include: (endpointId: string, app
 }
 
 /** Attempts per outcome, per endpoint: cumulative (`LiveFeed.totals`) or the difference of two readings. */
-export type OutcomeCounts = Record<string, { appId: string; outcomes: Record<DeliveryOutcome, number> }>;
-
-/** What happened over a short interval (between two stats ticks): counts, attempts per second, success rate. */
-export interface RecentStats {
-  intervalMs: number;
-  attempts: number;
-  succeeded: number;
-  failed: number;
-  retrying: number;
-  exhausted: number;
-  perSecond: number;
-  /** succeeded / attempts; null without attempts. */
-  successRate: number | null;
-}
+export type OutcomeCounts = Record<string, { appId: string; outcomes: Record<AttemptOutcome, number> }>;
 
 /** The per-endpoint difference between two readings of the totals (an endpoint missing before had zero). */
 export function outcomesBetween(before: OutcomeCounts, after: OutcomeCounts): OutcomeCounts {
@@ -74,7 +43,7 @@ export function outcomesBetween(before: OutcomeCounts, after: OutcomeCounts): Ou
   for (const [endpointId, { appId, outcomes }] of Object.entries(after)) {
     const earlier = before[endpointId]?.outcomes;
     const difference = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, outcomes[outcome] - (earlier?.[outcome] ?? 0)])) as Record<
-      DeliveryOutcome,
+      AttemptOutcome,
       number
     >;
     if (OUTCOMES.some((outcome) => difference[outcome] > 0)) delta[endpointId] = { appId, outcomes: difference };
@@ -204,7 +173,7 @@ export class LiveFeed {
   async totals(): Promise<OutcomeCounts> {
     const totals: OutcomeCounts = {};
     for (const [field, count] of Object.entries(await this.redis.hgetall(this.totalsKey))) {
-      const [appId, endpointId, outcome] = field.split('/') as [string, string, DeliveryOutcome];
+      const [appId, endpointId, outcome] = field.split('/') as [string, string, AttemptOutcome];
       totals[endpointId] ??= { appId, outcomes: { succeeded: 0, failed: 0, retrying: 0, exhausted: 0 } };
       totals[endpointId].outcomes[outcome] = Number(count);
     }

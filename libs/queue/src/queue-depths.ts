@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { QueueDepth } from '@herald/contract';
 import { QueueName } from './queues';
-
-export type QueueDepth = Record<'waiting' | 'delayed' | 'active' | 'failed', number>;
 
 /** How many jobs wait, are delayed, run and failed in each Herald queue. */
 @Injectable()

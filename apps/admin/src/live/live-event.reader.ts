@@ -2,7 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
-import { LIVE_EVENTS, LIVE_READ_COUNT, LiveEvent, LiveFeed } from '@herald/live';
+import type { LiveEvent } from '@herald/contract';
+import {LIVE_EVENTS, LIVE_READ_COUNT, LiveFeed } from '@herald/live';
 import { redisOptions } from '@herald/queue';
 
 /** The pause after a read: added latency of the live view, at most. */

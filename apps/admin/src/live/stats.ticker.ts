@@ -2,7 +2,8 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { HeraldConfig } from '@herald/config';
 import { LIVE_STATS, LiveFeed, OutcomeCounts, outcomesBetween, WindowCounts } from '@herald/live';
-import { QueueDepth, QueueDepths } from '@herald/queue';
+import type { QueueDepth } from '@herald/contract';
+import { QueueDepths } from '@herald/queue';
 
 /** What goes on the bus each tick: raw window counts (each stream summarises its own scope) and queue depths. */
 export interface StatsTick {

@@ -1,5 +1,6 @@
 // Calls to Herald's own API from the admin UI. The operator session cookie authenticates them; the
 // x-herald-ui header is what a cross-site form cannot send, so the cookie alone opens nothing.
+import type { ApplicationOut, AttemptOut, EndpointOut, ListResponse } from '@herald/contract';
 
 export class ApiFailure extends Error {
   constructor(
@@ -8,39 +9,6 @@ export class ApiFailure extends Error {
   ) {
     super(message);
   }
-}
-
-export interface ListResponse<T> {
-  data: T[];
-  iterator: string | null;
-  done: boolean;
-}
-
-export interface Application {
-  id: string;
-  uid?: string;
-  name: string;
-}
-
-export interface Endpoint {
-  id: string;
-  url: string;
-  description: string;
-  disabled: boolean;
-}
-
-export interface Attempt {
-  id: string;
-  msgId: string;
-  endpointId: string;
-  url: string;
-  response: string;
-  responseHeaders: Record<string, string> | null;
-  responseStatusCode: number;
-  responseDurationMs: number;
-  statusText: string;
-  triggerType: number;
-  timestamp: string;
 }
 
 export async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
@@ -73,12 +41,13 @@ export const api = {
   signIn: (token: string) => call<void>('POST', '/auth/session', undefined, { authorization: `Bearer ${token}` }),
   signOut: () => call<void>('DELETE', '/auth/session'),
   streamToken: () => call<{ token: string; expiresAt: string }>('POST', '/auth/stream-token', {}),
-  applications: () => call<ListResponse<Application>>('GET', '/app?limit=250'),
-  endpoints: (appId: string) => call<ListResponse<Endpoint>>('GET', `/app/${path(appId)}/endpoint?limit=250`),
-  endpoint: (appId: string, endpointId: string) => call<Endpoint>('GET', `/app/${path(appId, 'endpoint', endpointId)}`),
-  attempts: (appId: string, endpointId: string) => call<ListResponse<Attempt>>('GET', `/app/${path(appId, 'attempt', 'endpoint', endpointId)}?limit=50`),
+  applications: () => call<ListResponse<ApplicationOut>>('GET', '/app?limit=250'),
+  endpoints: (appId: string) => call<ListResponse<EndpointOut>>('GET', `/app/${path(appId)}/endpoint?limit=250`),
+  endpoint: (appId: string, endpointId: string) => call<EndpointOut>('GET', `/app/${path(appId, 'endpoint', endpointId)}`),
+  attempts: (appId: string, endpointId: string) => call<ListResponse<AttemptOut>>('GET', `/app/${path(appId, 'attempt', 'endpoint', endpointId)}?limit=50`),
   resend: (appId: string, msgId: string, endpointId: string) => call<void>('POST', `/app/${path(appId, 'msg', msgId, 'endpoint', endpointId, 'resend')}`, {}),
-  setDisabled: (appId: string, endpointId: string, disabled: boolean) => call<Endpoint>('PATCH', `/app/${path(appId, 'endpoint', endpointId)}`, { disabled }),
+  setDisabled: (appId: string, endpointId: string, disabled: boolean) =>
+    call<EndpointOut>('PATCH', `/app/${path(appId, 'endpoint', endpointId)}`, { disabled }),
   rotateSecret: (appId: string, endpointId: string) => call<void>('POST', `/app/${path(appId, 'endpoint', endpointId, 'secret', 'rotate')}`, {}),
   secret: (appId: string, endpointId: string) => call<{ key: string }>('GET', `/app/${path(appId, 'endpoint', endpointId, 'secret')}`),
   recover: (appId: string, endpointId: string, since: string) => call<unknown>('POST', `/app/${path(appId, 'endpoint', endpointId, 'recover')}`, { since }),

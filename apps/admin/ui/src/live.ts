@@ -2,68 +2,20 @@
 // browser reconnects by itself (sending Last-Event-ID); when it gives up (the server said no, say because
 // the token expired) a new EventSource opens with a fresh token and ?lastEventId=, so the server replays
 // what was missed. Events at or before the last id seen are dropped, so nothing shows twice.
+import type { ConnectedEventData, DeliveryEventData, EndpointEventData, StatsEventData } from '@herald/contract';
 import { api, ApiFailure } from './api';
 
-export type Outcome = 'succeeded' | 'failed' | 'retrying' | 'exhausted';
-export type EndpointState = 'healthy' | 'failing' | 'open' | 'disabled' | 'enabled';
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
-export interface Delivery {
-  id: string;
-  appId: string;
-  endpointId: string;
-  msgId: string;
-  eventType: string;
-  attempt: number;
-  status: Outcome;
-  responseStatusCode: number;
-  durationMs: number;
-  nextAttemptAt: string | null;
-  timestamp: string;
-}
-
-export interface EndpointChange {
-  appId: string;
-  endpointId: string;
-  state: EndpointState;
-  reason: string | null;
-  timestamp: string;
-}
-
-export interface EndpointSummary {
-  id: string;
-  appId: string;
-  url: string;
-  state: EndpointState;
-  disabledReason: string | null;
-}
-
-export interface WindowStats {
-  attempts: number;
-  succeeded: number;
-  failed: number;
-  retrying: number;
-  exhausted: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-export interface Stats {
-  windowMs: number;
-  total: WindowStats;
-  endpoints: Record<string, WindowStats & { appId: string }>;
-  recent: { intervalMs: number; attempts: number; perSecond: number; successRate: number | null } | null;
-  queues: Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
-  timestamp: string;
-}
+/** A delivery event with its stream id. */
+export type Delivery = DeliveryEventData & { id: string };
 
 export interface LiveHandlers {
   status(status: ConnectionStatus): void;
-  connected(snapshot: { endpoints: EndpointSummary[] }): void;
+  connected(snapshot: ConnectedEventData): void;
   delivery(event: Delivery): void;
-  endpoint(event: EndpointChange): void;
-  stats(stats: Stats): void;
+  endpoint(event: EndpointEventData): void;
+  stats(stats: StatsEventData): void;
   signedOut(): void;
 }
 
@@ -99,8 +51,8 @@ export class LiveConnection {
       this.on.status('connected');
       this.on.connected(JSON.parse(message.data));
     });
-    source.addEventListener('delivery', (message) => this.ifNew(message, (data) => this.on.delivery({ id: message.lastEventId, ...data })));
-    source.addEventListener('endpoint', (message) => this.ifNew(message, (data) => this.on.endpoint(data)));
+    source.addEventListener('delivery', (message) => this.ifNew<DeliveryEventData>(message, (data) => this.on.delivery({ id: message.lastEventId, ...data })));
+    source.addEventListener('endpoint', (message) => this.ifNew<EndpointEventData>(message, (data) => this.on.endpoint(data)));
     source.addEventListener('stats', (message) => this.on.stats(JSON.parse(message.data)));
     source.onerror = () => {
       this.failures++;
@@ -118,7 +70,7 @@ export class LiveConnection {
     this.source?.close();
   }
 
-  private ifNew(message: MessageEvent, handle: (data: any) => void): void {
+  private ifNew<T>(message: MessageEvent, handle: (data: T) => void): void {
     const id = message.lastEventId;
     if (this.lastEventId && compareIds(id, this.lastEventId) <= 0) return;
     this.lastEventId = id;

@@ -2,7 +2,8 @@
 // a short history of rates for the charts. Events arrive in bursts of hundreds per second, so they are
 // gathered and applied at most every FLUSH_MS rather than re-rendering once per event.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ConnectionStatus, Delivery, EndpointChange, EndpointSummary, LiveConnection, Stats } from './live';
+import type { EndpointEventData, EndpointSummary, StatsEventData } from '@herald/contract';
+import { ConnectionStatus, Delivery, LiveConnection } from './live';
 
 export const FEED_LIMIT = 1_000;
 const SERIES_LIMIT = 180;
@@ -18,7 +19,7 @@ export interface LiveState {
   status: ConnectionStatus;
   deliveries: Delivery[];
   endpoints: Record<string, EndpointSummary>;
-  stats: Stats | null;
+  stats: StatsEventData | null;
   series: Series;
 }
 
@@ -26,7 +27,7 @@ const initial: LiveState = { status: 'connecting', deliveries: [], endpoints: {}
 
 export function useLive(onSignedOut: () => void): LiveState {
   const [state, setState] = useState<LiveState>(initial);
-  const pending = useRef<{ deliveries: Delivery[]; changes: EndpointChange[] }>({ deliveries: [], changes: [] });
+  const pending = useRef<{ deliveries: Delivery[]; changes: EndpointEventData[] }>({ deliveries: [], changes: [] });
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
@@ -69,7 +70,7 @@ export function useLive(onSignedOut: () => void): LiveState {
 }
 
 /** 'enabled' means back to normal: healthy until deliveries say otherwise. */
-function applyChanges(endpoints: Record<string, EndpointSummary>, changes: EndpointChange[]): Record<string, EndpointSummary> {
+function applyChanges(endpoints: Record<string, EndpointSummary>, changes: EndpointEventData[]): Record<string, EndpointSummary> {
   const next = { ...endpoints };
   for (const change of changes) {
     const known = next[change.endpointId];
@@ -84,7 +85,7 @@ function applyChanges(endpoints: Record<string, EndpointSummary>, changes: Endpo
   return next;
 }
 
-function extend(series: Series, stats: Stats): Series {
+function extend(series: Series, stats: StatsEventData): Series {
   const keep = <T>(values: T[], value: T) => [...values, value].slice(-SERIES_LIMIT);
   return {
     time: keep(series.time, Date.parse(stats.timestamp) / 1_000),

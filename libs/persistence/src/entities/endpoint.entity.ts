@@ -1,7 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { EndpointHealthState } from '@herald/contract';
 import { JsonColumn, TimestampColumn } from './columns';
-
-export type EndpointHealthState = 'healthy' | 'failing' | 'open';
 
 /** A signing secret; after a rotation the previous one keeps signing until `expiresAt`. */
 export interface EndpointSecret {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, Attempt, Endpoint } from '../api';
+import type { AttemptOut, EndpointOut } from '@herald/contract';
+import { api } from '../api';
 import { clock, millis, percent } from '../format';
 import { LiveState } from '../store';
 import { StateBadge } from './overview';
@@ -10,8 +11,8 @@ const RELOAD_MS = 500;
 
 /** One endpoint: its state and window stats, the actions an operator takes, and its attempt log. */
 export function EndpointPage({ appId, endpointId, live }: { appId: string; endpointId: string; live: LiveState }) {
-  const [endpoint, setEndpoint] = useState<Endpoint>();
-  const [attempts, setAttempts] = useState<Attempt[]>();
+  const [endpoint, setEndpoint] = useState<EndpointOut>();
+  const [attempts, setAttempts] = useState<AttemptOut[]>();
   const [notice, setNotice] = useState<{ text: string; error?: boolean }>();
 
   const load = useCallback(async () => {
@@ -120,7 +121,7 @@ export function EndpointPage({ appId, endpointId, live }: { appId: string; endpo
 }
 
 /** An attempt, with its response body and headers a click away. */
-function AttemptRow({ attempt, onResend }: { attempt: Attempt; onResend: () => void }) {
+function AttemptRow({ attempt, onResend }: { attempt: AttemptOut; onResend: () => void }) {
   const [open, setOpen] = useState(false);
   return (
     <tbody class="attempt" data-attempt-id={attempt.id} data-msg-id={attempt.msgId}>

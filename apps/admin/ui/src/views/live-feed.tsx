@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'preact/hooks';
 import { endpointLink } from '../app';
 import { clock } from '../format';
-import { Outcome } from '../live';
+import type { AttemptOutcome } from '@herald/contract';
 import { FEED_LIMIT, LiveState } from '../store';
 
 /** Rows drawn at once; the feed keeps FEED_LIMIT, filters pick from those. */
 const ROWS_SHOWN = 300;
-const OUTCOMES: Outcome[] = ['succeeded', 'failed', 'retrying', 'exhausted'];
+const OUTCOMES: AttemptOutcome[] = ['succeeded', 'failed', 'retrying', 'exhausted'];
 
 /** Every attempt as it happens, newest first. */
 export function LiveFeed({ live }: { live: LiveState }) {

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, Application, Endpoint } from '../api';
+import type { ApplicationOut, EndpointOut, EndpointState } from '@herald/contract';
+import { api } from '../api';
 import { endpointLink } from '../app';
 import { millis, percent } from '../format';
-import { EndpointState } from '../live';
 import { LiveState } from '../store';
 import { Chart } from './chart';
 
-interface AppWithEndpoints extends Application {
-  endpoints: Endpoint[];
+interface AppWithEndpoints extends ApplicationOut {
+  endpoints: EndpointOut[];
 }
 
 /** Applications and their endpoints with health, success rate and p95 over the stats window, and rate charts. */

@@ -1,0 +1,2 @@
+export type * from './live';
+export type * from './rest';

@@ -1,0 +1,95 @@
+/**
+ * Response bodies of the REST API (Svix's v1 shapes, plus Herald's additions), as the server sends them
+ * and the admin UI reads them. Types only, like live.ts.
+ */
+
+export interface ListResponse<T> {
+  data: T[];
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}
+
+export interface ApplicationOut {
+  id: string;
+  uid?: string;
+  name: string;
+  rateLimit?: number;
+  throttleRate?: number;
+  metadata: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EventTypeOut {
+  name: string;
+  description: string;
+  archived: boolean;
+  deprecated: boolean;
+  schemas?: Record<string, unknown>;
+  featureFlag?: string;
+  groupName?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EndpointOut {
+  id: string;
+  uid?: string;
+  url: string;
+  description: string;
+  version: number;
+  disabled: boolean;
+  filterTypes?: string[];
+  channels?: string[];
+  rateLimit?: number;
+  throttleRate?: number;
+  metadata: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MessageOut {
+  id: string;
+  eventType: string;
+  eventId?: string;
+  /** The payload exactly as it was sent and signed; `{}` when asked `with_content=false` or expunged. */
+  payload: Record<string, unknown>;
+  channels?: string[];
+  tags?: string[];
+  timestamp: string;
+}
+
+/** Svix's MessageStatus: 0 success, 1 pending, 2 fail, 3 sending. */
+export type MessageStatus = 0 | 1 | 2 | 3;
+
+export interface AttemptOut {
+  id: string;
+  msgId: string;
+  endpointId: string;
+  url: string;
+  response: string;
+  /** Herald's addition: the response's headers (the first 64); null for attempts recorded before Herald kept them. */
+  responseHeaders: Record<string, string> | null;
+  responseStatusCode: number;
+  responseDurationMs: number;
+  status: MessageStatus;
+  statusText: string;
+  /** 0 scheduled, 1 manual. */
+  triggerType: number;
+  timestamp: string;
+}
+
+/** A message as attempted to one endpoint (`endpoint/{ep}/msg`). */
+export interface EndpointMessageOut extends MessageOut {
+  status: MessageStatus;
+  statusText: string;
+  nextAttempt: string | null;
+}
+
+/** An endpoint as a destination of one message (`msg/{msg}/endpoint`). */
+export interface MessageEndpointOut extends EndpointOut {
+  status: MessageStatus;
+  statusText: string;
+  nextAttempt: string | null;
+}
