@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
 import type { LiveEvent } from '@herald/contract';
-import {LIVE_EVENTS, LIVE_READ_COUNT, LiveFeed } from '@herald/live';
+import { LIVE_READ_COUNT, LiveFeed } from '@herald/live';
 import { redisOptions } from '@herald/queue';
+import { LiveBus } from './live-bus';
 
 /** The pause after a read: added latency of the live view, at most. */
 const GATHER_MS = 20;
@@ -23,7 +23,7 @@ export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly feed: LiveFeed,
-    private readonly bus: EventEmitter2,
+    private readonly bus: LiveBus,
     private readonly config: HeraldConfig,
   ) {}
 
@@ -47,7 +47,7 @@ export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShu
         const events: LiveEvent[] = await this.feed.read(this.connection!, cursor, 2_000);
         if (events.length === 0) continue;
         cursor = events[events.length - 1].id;
-        this.bus.emit(LIVE_EVENTS, events);
+        this.bus.publishEvents(events);
         // Under load, gather a few ms of events per read: each read costs one write per open stream,
         // so a thousand streams get tens of writes a second instead of thousands.
         if (events.length < LIVE_READ_COUNT) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));

@@ -1,18 +1,8 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { HeraldConfig } from '@herald/config';
-import { LIVE_STATS, LiveFeed, OutcomeCounts, outcomesBetween, WindowCounts } from '@herald/live';
-import type { QueueDepth } from '@herald/contract';
+import { LiveFeed, OutcomeCounts, outcomesBetween } from '@herald/live';
 import { QueueDepths } from '@herald/queue';
-
-/** What goes on the bus each tick: raw window counts (each stream summarises its own scope) and queue depths. */
-export interface StatsTick {
-  window: WindowCounts;
-  /** Attempts per endpoint since this process's previous tick (absent on its first): what rates are drawn from. */
-  recent?: { intervalMs: number; endpoints: OutcomeCounts };
-  queues: Record<string, QueueDepth>;
-  timestamp: string;
-}
+import { LiveBus, StatsTick } from './live-bus';
 
 /**
  * Every HERALD_STATS_INTERVAL, while any stream is open, reads the window stats and queue depths from
@@ -26,7 +16,7 @@ export class StatsTicker implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly feed: LiveFeed,
     private readonly depths: QueueDepths,
-    private readonly bus: EventEmitter2,
+    private readonly bus: LiveBus,
     private readonly config: HeraldConfig,
   ) {}
 
@@ -49,12 +39,12 @@ export class StatsTicker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async tick(): Promise<void> {
-    if (this.bus.listenerCount(LIVE_STATS) === 0) {
+    if (this.bus.statsListeners === 0) {
       this.previous = undefined; // so the next `recent` is not an average over a span nobody watched
       return;
     }
     try {
-      this.bus.emit(LIVE_STATS, await this.current());
+      this.bus.publishStats(await this.current());
     } catch {
       // Redis unavailable: this tick is skipped, the next one tries again.
     }
