@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Webhook } from 'standardwebhooks';
-import { ApplicationService, DeliveryService, DomainModule, EndpointService, FanoutService, MessageService } from '@herald/domain';
+import { ApplicationService, DeliveryService, DomainModule, EndpointService, MessageIntake } from '@herald/domain';
 import { LiveFeed } from '@herald/live';
 import { Delivery, Endpoint } from '@herald/persistence';
 import { generateSecret } from '@herald/signing';
@@ -40,8 +40,7 @@ describe('endpoint health', () => {
   async function failingDelivery(path: string, reply: Parameters<Receiver['on']>[1]) {
     const app = (await get<ApplicationService>(ApplicationService).create({ name: path })).application;
     const endpoint = await get<EndpointService>(EndpointService).create(app.id, { url: receiver.on(path, reply) });
-    const message = await get<MessageService>(MessageService).create(app.id, { eventType: 'health', payload: {} });
-    await get<FanoutService>(FanoutService).fanOut(message.id);
+    const message = await get<MessageIntake>(MessageIntake).accept(app.id, { eventType: 'health', payload: {} });
     const delivery = await get<DataSource>(DataSource).getRepository(Delivery).findOneByOrFail({ messageId: message.id });
     const reload = () => get<DataSource>(DataSource).getRepository(Endpoint).findOneByOrFail({ id: endpoint.id });
     return { app, endpoint, delivery, reload };
@@ -55,18 +54,18 @@ describe('endpoint health', () => {
   it('opens the circuit after the threshold, holds attempts back, probes after the cooldown, and closes on success', async () => {
     const { endpoint, delivery, reload } = await failingDelivery('/breaker', [500, 500, 500, 200]);
     const deliveries = get<DeliveryService>(DeliveryService);
-    for (const attempt of [1, 2]) expect(await deliveries.attempt(delivery.id, attempt)).toBe(0);
+    for (const attempt of [1, 2]) expect(await deliveries.attempt(delivery.id, attempt)).toEqual({ kind: 'done' });
     expect(await reload()).toMatchObject({ health: 'failing', consecutiveFailures: 2 });
-    expect(await deliveries.attempt(delivery.id, 3)).toBe(0);
+    expect(await deliveries.attempt(delivery.id, 3)).toEqual({ kind: 'done' });
     expect(await reload()).toMatchObject({ health: 'open', consecutiveFailures: 3 });
 
     const held = await deliveries.attempt(delivery.id, 4);
-    expect(held).toBeGreaterThan(0); // circuit open: nothing sent, come back later
-    expect(held).toBeLessThanOrEqual(300);
+    expect(held).toEqual({ kind: 'wait', ms: expect.any(Number) }); // circuit open: nothing sent, come back later
+    expect(held.kind === 'wait' && held.ms).toBeLessThanOrEqual(300);
     expect(receiver.at('/breaker')).toHaveLength(3);
 
     await sleep(320);
-    expect(await deliveries.attempt(delivery.id, 4)).toBe(0); // the probe
+    expect(await deliveries.attempt(delivery.id, 4)).toEqual({ kind: 'done' }); // the probe
     expect(receiver.at('/breaker')).toHaveLength(4);
     expect(await reload()).toMatchObject({ health: 'healthy', consecutiveFailures: 0, failingSince: null });
     expect(await endpointEvents(endpoint.id)).toEqual(['failing', 'open', 'healthy']);

@@ -1,20 +1,19 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { DataSource, In } from 'typeorm';
-import { ApplicationService, DeliveryService, DomainModule, EndpointService, FanoutService, MessageService, RecoveryService } from '@herald/domain';
+import { DataSource } from 'typeorm';
+import { ApplicationService, DeliveryService, DomainModule, EndpointService, MessageIntake, ReconciliationService, RetentionService } from '@herald/domain';
 import { Delivery, IdempotencyKey, Message, MessageAttempt } from '@herald/persistence';
-import { JOB_NAME, jobId, QueueName } from '@herald/queue';
+import { jobId, QueueName } from '@herald/queue';
 import { DATABASE_KINDS } from '../support/databases';
 import { deleteRedisPrefix, startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
 import { sleep } from '../support/wait';
 
 /** The reconciler's sweep and retention, on real Redis and a real database, no workers running. */
-describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
+describe.each(DATABASE_KINDS)('reconciliation and retention (%s)', (database) => {
   let herald: TestHerald;
   let receiver: Receiver;
   let db: DataSource;
-  let tasks: Queue;
   let deliveries: Queue;
   const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
 
@@ -27,7 +26,6 @@ describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
       env: { HERALD_RECONCILE_INTERVAL: '50ms', HERALD_RETENTION_DAYS: '30', HERALD_RETRY_SCHEDULE: '0s,1s' },
     });
     db = get(DataSource);
-    tasks = get(getQueueToken(QueueName.Tasks));
     deliveries = get(getQueueToken(QueueName.Deliveries));
   });
 
@@ -39,35 +37,35 @@ describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
   async function messageWithEndpoint(reply = 200) {
     const app = (await get<ApplicationService>(ApplicationService).create({ name: 'recovery' })).application;
     await get<EndpointService>(EndpointService).create(app.id, { url: receiver.on(`/r-${Math.random()}`, reply) });
-    return get<MessageService>(MessageService).create(app.id, { eventType: 'ping', payload: { keep: 'me' } });
+    return get<MessageIntake>(MessageIntake).accept(app.id, { eventType: 'ping', payload: { keep: 'me' } });
   }
 
-  it('re-enqueues the fan-out of a message never fanned out, and leaves alone what Redis still has', async () => {
-    // Ingest fans out in the same transaction as the insert; a message without fannedOutAt is one stored
-    // by an earlier Herald, whose fan-out job Redis then lost (`lost`) or still has (`kept`).
-    const lost = await messageWithEndpoint();
-    const kept = await messageWithEndpoint();
-    await db.getRepository(Message).update({ id: In([lost.id, kept.id]) }, { fannedOutAt: null });
-    await tasks.add(JOB_NAME[QueueName.Tasks], { messageId: kept.id }, { jobId: jobId.fanout(kept.id) });
+  it('gives a message stored without its deliveries (by a Herald before 0.2) its deliveries and first attempts', async () => {
+    // Such a Herald stored the message alone, with fannedOutAt null, and fanned it out from a queue of its
+    // own: the message below is made to look like one, its delivery removed.
+    const app = (await get<ApplicationService>(ApplicationService).create({ name: 'before 0.2' })).application;
+    const endpoint = await get<EndpointService>(EndpointService).create(app.id, { url: receiver.on(`/old-${database}`, 200) });
+    const message = await get<MessageIntake>(MessageIntake).accept(app.id, { eventType: 'ping', payload: {} });
+    await db.getRepository(Delivery).delete({ messageId: message.id });
+    await db.getRepository(Message).update({ id: message.id }, { fannedOutAt: null });
     await sleep(60); // overdue by more than one reconcile interval
 
-    const result = await get<RecoveryService>(RecoveryService).sweep();
-    expect(result.fanOuts).toBeGreaterThanOrEqual(1);
-    expect(await tasks.getJob(jobId.fanout(lost.id))).toBeDefined();
-    expect(await (await tasks.getJob(jobId.fanout(kept.id)))!.getState()).toBe('waiting');
-    expect((await get<RecoveryService>(RecoveryService).sweep()).fanOuts).toBe(0); // everything present now
+    expect((await get<ReconciliationService>(ReconciliationService).sweep()).messages).toBeGreaterThanOrEqual(1);
+    const delivery = await db.getRepository(Delivery).findOneByOrFail({ messageId: message.id, endpointId: endpoint.id });
+    expect(await deliveries.getJob(jobId.delivery(delivery.id, 1))).toBeDefined();
+    expect((await db.getRepository(Message).findOneByOrFail({ id: message.id })).fannedOutAt).toBeInstanceOf(Date);
+    expect((await get<ReconciliationService>(ReconciliationService).sweep()).messages).toBe(0); // nothing left to give
   });
 
   it('puts back the due attempt of a delivery after Redis was flushed', async () => {
     const message = await messageWithEndpoint(500);
-    await get<FanoutService>(FanoutService).fanOut(message.id);
     const delivery = await db.getRepository(Delivery).findOneByOrFail({ messageId: message.id });
     await get<DeliveryService>(DeliveryService).attempt(delivery.id, 1); // fails: attempt 2 is scheduled in ~1 s
     await deleteRedisPrefix(herald.config.queuePrefix); // FLUSHDB, for this test's keys
     expect(await deliveries.getJob(jobId.delivery(delivery.id, 2))).toBeUndefined();
 
     await sleep(1_300); // attempt 2 is now due (1 s + 20 % jitter) and overdue
-    expect((await get<RecoveryService>(RecoveryService).sweep()).deliveries).toBeGreaterThanOrEqual(1);
+    expect((await get<ReconciliationService>(ReconciliationService).sweep()).deliveries).toBeGreaterThanOrEqual(1);
     const job = await deliveries.getJob(jobId.delivery(delivery.id, 2));
     expect(job?.data).toEqual({ deliveryId: delivery.id, attempt: 2 });
   });
@@ -76,7 +74,6 @@ describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
     const old = await messageWithEndpoint(500);
     const fresh = await messageWithEndpoint(500);
     for (const message of [old, fresh]) {
-      await get<FanoutService>(FanoutService).fanOut(message.id);
       const delivery = await db.getRepository(Delivery).findOneByOrFail({ messageId: message.id });
       await get<DeliveryService>(DeliveryService).attempt(delivery.id, 1);
     }
@@ -88,7 +85,7 @@ describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
       { key: `new-${database}`, fingerprint: 'x', statusCode: 200, response: '{}', createdAt: new Date() },
     ]);
 
-    const result = await get<RecoveryService>(RecoveryService).expunge();
+    const result = await get<RetentionService>(RetentionService).expunge();
     expect(result).toEqual({ messages: 1, attempts: 1 });
     expect((await db.getRepository(Message).findOneByOrFail({ id: old.id })).payload).toBe('{}');
     expect(JSON.parse((await db.getRepository(Message).findOneByOrFail({ id: fresh.id })).payload)).toEqual({ keep: 'me' });
@@ -97,6 +94,6 @@ describe.each(DATABASE_KINDS)('recovery (%s)', (database) => {
     expect((await db.getRepository(MessageAttempt).findBy({ messageId: fresh.id }))[0].response).toBe('answered 500');
     expect(await db.getRepository(IdempotencyKey).findOneBy({ key: `old-${database}` })).toBeNull();
     expect(await db.getRepository(IdempotencyKey).findOneBy({ key: `new-${database}` })).not.toBeNull();
-    expect(await get<RecoveryService>(RecoveryService).expunge()).toEqual({ messages: 0, attempts: 0 });
+    expect(await get<RetentionService>(RetentionService).expunge()).toEqual({ messages: 0, attempts: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DataSource } from 'typeorm';
-import { Application, findIn, inTransaction, insertRows, openDataSource } from '@herald/persistence';
+import { Application, findIn, inTransaction, insertRows, openDataSource, outsideTransaction } from '@herald/persistence';
 import { createTestDatabase, DATABASE_KINDS, TestDatabase } from '../support/databases';
 
 /** The hot path's persistence helpers, on real SQLite and PostgreSQL. */
@@ -47,6 +47,24 @@ describe.each(DATABASE_KINDS)('persistence helpers on %s', (kind) => {
     expect(stored.map((app) => app.id)).toEqual(['app_committed']);
   });
 
+  it('keeps a write made outside any transaction while another one is open, when that one rolls back', async () => {
+    let inside!: () => void;
+    const firstIsOpen = new Promise<void>((resolve) => (inside = resolve));
+    const failing = inTransaction(db, async (tx) => {
+      await insertRows(tx, Application, [application('app_in_failed_tx')]);
+      inside();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      throw new Error('this one fails');
+    });
+    await firstIsOpen;
+    // On SQLite's one shared connection, a plain statement issued now would join the open transaction.
+    const standalone = outsideTransaction(db, (writer) => writer.getRepository(Application).insert(application('app_standalone')));
+    await expect(failing).rejects.toThrow('this one fails');
+    await standalone;
+    const stored = await findIn(db.manager, Application, 'id', ['app_standalone', 'app_in_failed_tx']);
+    expect(stored.map((app) => app.id)).toEqual(['app_standalone']);
+  });
+
   it('runs transactions queued together, each rolled back alone when it fails', async () => {
     const results = await Promise.allSettled([
       inTransaction(db, (tx) => insertRows(tx, Application, [application('app_together_1')])),
@@ -85,7 +103,21 @@ it('leaves no transaction in the apps and libs outside inTransaction', () => {
   const sources = ['apps', 'libs'].flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((file) => join(root, dir, file)));
   const opening = sources.filter(
     (file) =>
-      /(?<!\.spec)\.ts$/.test(file) && !file.endsWith(join('persistence', 'src', 'transactions.ts')) && /\.transaction\(/.test(readFileSync(file, 'utf8')),
+      /(?<!\.spec)\.ts$/.test(file) &&
+      !file.endsWith(join('persistence', 'src', 'transactions.ts')) &&
+      /(?<!this\.db)\.transaction\(/.test(readFileSync(file, 'utf8')),
   );
   expect(opening.map((file) => relative(root, file))).toEqual([]);
+});
+
+/** Repositories read through `db.reader` and write only through `db.write` or `db.transaction` (one writer at a time on SQLite). */
+it('writes through no repository reader', () => {
+  const dir = join(__dirname, '../../libs/persistence/src/repositories');
+  const writes = readdirSync(dir).flatMap((file) => {
+    const statements = readFileSync(join(dir, file), 'utf8').split(';');
+    return statements
+      .filter((statement) => /this\.db\.reader/.test(statement) && /\.(insert|update|delete|save|upsert|increment|decrement|execute|query)\(/.test(statement))
+      .map((statement) => `${file}: ${statement.trim().slice(0, 120)}`);
+  });
+  expect(writes).toEqual([]);
 });

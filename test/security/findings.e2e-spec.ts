@@ -98,12 +98,12 @@ describe('hardening findings (sqlite)', () => {
     it('takes a change from a signed-in operator only with the anti-forgery header its own page sends', async () => {
       const { session, xsrf } = await signIn();
       const pause = (headers: Record<string, string>) =>
-        api('/admin/queues/api/queues/tasks/pause', { method: 'PUT', token: null, headers: { cookie: session, ...headers } });
+        api('/admin/queues/api/queues/deliveries/pause', { method: 'PUT', token: null, headers: { cookie: session, ...headers } });
       expect((await pause({})).status).toBe(403);
       expect((await pause({ 'x-xsrf-token': 'forged-forged-forged-forged-forged-forged-xx' })).status).toBe(403);
       expect((await pause({ 'x-xsrf-token': xsrf! })).status).toBe(200);
       expect(
-        (await api('/admin/queues/api/queues/tasks/resume', { method: 'PUT', token: null, headers: { cookie: session, 'x-xsrf-token': xsrf! } })).status,
+        (await api('/admin/queues/api/queues/deliveries/resume', { method: 'PUT', token: null, headers: { cookie: session, 'x-xsrf-token': xsrf! } })).status,
       ).toBe(200);
       // Reading the board is a plain page load: the cookie is enough.
       expect((await api('/admin/queues/api/queues', { token: null, headers: { cookie: session } })).status).toBe(200);

@@ -10,9 +10,11 @@ import { AttemptController } from './attempt.controller';
 import { EndpointController } from './endpoint.controller';
 import { EventTypeController } from './event-type.controller';
 import { LiveEventReader } from './live/live-event.reader';
+import { LiveBus } from './live/live-bus';
 import { StatsTicker } from './live/stats.ticker';
 import { StreamController } from './live/stream.controller';
 import { StreamSlots } from './live/stream-slots';
+import { ApplicationPipe } from './application.param';
 import { MessageController } from './message.controller';
 import { BULL_BOARD_ROUTE, BullBoardAuth } from './operator/bull-board-auth';
 import { SessionController } from './operator/session.controller';
@@ -28,6 +30,6 @@ import { AdminUi } from './ui/admin-ui';
     BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
   ],
   controllers: [ApplicationController, EventTypeController, EndpointController, MessageController, AttemptController, StreamController, SessionController],
-  providers: [LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi],
+  providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, ApplicationPipe],
 })
 export class AdminModule {}

@@ -13,21 +13,23 @@ import {
   UpsertIdSchema,
 } from '@herald/api';
 import { ApplicationService } from '@herald/domain';
+import type { Application } from '@herald/persistence';
+import { AppParam } from './application.param';
 
 @Controller('api/v1/app')
 export class ApplicationController {
   constructor(private readonly applications: ApplicationService) {}
 
   @Get()
-  async list(@Query({ schema: ListQuerySchema }) query: ListQuery) {
-    return listResponse(await this.applications.list(query), applicationOut);
+  async list(@Query({ schema: ListQuerySchema }) page: ListQuery) {
+    return listResponse(await this.applications.list(page), applicationOut);
   }
 
   /** 201 when created; 200 when `get_if_exists=true` found one with the same uid. */
   @Post()
   async create(
     @Body({ schema: ApplicationInSchema }) input: ApplicationIn,
-    @Query({ schema: ApplicationCreateQuerySchema }) { get_if_exists: getIfExists }: { get_if_exists: boolean },
+    @Query({ schema: ApplicationCreateQuerySchema }) { getIfExists }: { getIfExists: boolean },
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { application, created } = await this.applications.create(input, getIfExists);
@@ -36,8 +38,8 @@ export class ApplicationController {
   }
 
   @Get(':app_id')
-  async get(@Param('app_id') appId: string) {
-    return applicationOut(await this.applications.get(appId));
+  get(@AppParam() application: Application) {
+    return applicationOut(application);
   }
 
   /** Upsert: 201 when the path id named no application and one was created with it as uid. */

@@ -9,13 +9,14 @@ import {
   listResponse,
   messageEndpointOut,
 } from '@herald/api';
-import { ApplicationService, AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
+import { AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
+import type { Application } from '@herald/persistence';
+import { AppParam } from './application.param';
 
 /** The attempt log and per-endpoint delivery state, and resend. */
 @Controller('api/v1/app/:app_id')
 export class AttemptController {
   constructor(
-    private readonly applications: ApplicationService,
     private readonly endpoints: EndpointService,
     private readonly messages: MessageService,
     private readonly attempts: AttemptService,
@@ -24,48 +25,51 @@ export class AttemptController {
 
   @Get('attempt/endpoint/:endpoint_id')
   async byEndpoint(
-    @Param('app_id') appId: string,
+    @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
-    @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery,
+    @Query({ schema: AttemptListQuerySchema }) { page, filter }: AttemptListQuery,
   ) {
-    const application = await this.applications.get(appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
-    return listResponse(await this.attempts.listByEndpoint(application.id, endpoint.id, query), attemptOut);
+    return listResponse(await this.attempts.listByEndpoint(application.id, endpoint.id, filter, page), attemptOut);
   }
 
   @Get('attempt/msg/:msg_id')
-  async byMessage(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
-    const application = await this.applications.get(appId);
+  async byMessage(
+    @AppParam() application: Application,
+    @Param('msg_id') msgId: string,
+    @Query({ schema: AttemptListQuerySchema }) { page, filter }: AttemptListQuery,
+  ) {
     const message = await this.messages.get(application.id, msgId);
-    if (query.endpoint_id) query.endpoint_id = (await this.endpoints.get(application.id, query.endpoint_id)).id;
-    return listResponse(await this.attempts.listByMessage(application.id, message.id, query), attemptOut);
+    const endpointId = filter.endpointId && (await this.endpoints.get(application.id, filter.endpointId)).id;
+    return listResponse(await this.attempts.listByMessage(application.id, message.id, { ...filter, endpointId }, page), attemptOut);
   }
 
   @Get('msg/:msg_id/attempt/:attempt_id')
-  async get(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Param('attempt_id') attemptId: string) {
-    const application = await this.applications.get(appId);
+  async get(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('attempt_id') attemptId: string) {
     const message = await this.messages.get(application.id, msgId);
     return attemptOut(await this.attempts.get(application.id, message.id, attemptId));
   }
 
   @Get('endpoint/:endpoint_id/msg')
   async attemptedMessages(
-    @Param('app_id') appId: string,
+    @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
-    @Query({ schema: AttemptedQuerySchema }) query: AttemptedQuery,
+    @Query({ schema: AttemptedQuerySchema }) { page, filter }: AttemptedQuery,
   ) {
-    const application = await this.applications.get(appId);
     const endpoint = await this.endpoints.get(application.id, endpointId);
-    return listResponse(await this.attempts.attemptedMessages(application.id, endpoint.id, query), ({ message, delivery }) =>
+    return listResponse(await this.attempts.attemptedMessages(application.id, endpoint.id, filter, page), ({ message, delivery }) =>
       endpointMessageOut(message, delivery),
     );
   }
 
   @Get('msg/:msg_id/endpoint')
-  async attemptedDestinations(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Query({ schema: AttemptedQuerySchema }) query: AttemptedQuery) {
-    const application = await this.applications.get(appId);
+  async attemptedDestinations(
+    @AppParam() application: Application,
+    @Param('msg_id') msgId: string,
+    @Query({ schema: AttemptedQuerySchema }) { page, filter }: AttemptedQuery,
+  ) {
     const message = await this.messages.get(application.id, msgId);
-    return listResponse(await this.attempts.attemptedDestinations(application.id, message.id, query), ({ endpoint, delivery }) =>
+    return listResponse(await this.attempts.attemptedDestinations(application.id, message.id, filter, page), ({ endpoint, delivery }) =>
       messageEndpointOut(endpoint, delivery),
     );
   }
@@ -73,8 +77,7 @@ export class AttemptController {
   /** A new, manual attempt of the message to the endpoint, with the same webhook-id. Answers `{}`, as Svix does. */
   @Post('msg/:msg_id/endpoint/:endpoint_id/resend')
   @HttpCode(202)
-  async resend(@Param('app_id') appId: string, @Param('msg_id') msgId: string, @Param('endpoint_id') endpointId: string): Promise<Record<string, never>> {
-    const application = await this.applications.get(appId);
+  async resend(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('endpoint_id') endpointId: string): Promise<Record<string, never>> {
     const [message, endpoint] = await Promise.all([this.messages.get(application.id, msgId), this.endpoints.get(application.id, endpointId)]);
     await this.redelivery.resend(message, endpoint);
     return {};

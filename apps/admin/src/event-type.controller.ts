@@ -21,9 +21,8 @@ export class EventTypeController {
   constructor(private readonly eventTypes: EventTypeService) {}
 
   @Get()
-  async list(@Query({ schema: EventTypeListQuerySchema }) query: EventTypeListQuery) {
-    const page = await this.eventTypes.list(query, query.include_archived);
-    return listResponse(page, (eventType) => eventTypeOut(eventType, query.with_content));
+  async list(@Query({ schema: EventTypeListQuerySchema }) { page, includeArchived, withContent }: EventTypeListQuery) {
+    return listResponse(await this.eventTypes.list(page, includeArchived), (eventType) => eventTypeOut(eventType, withContent));
   }
 
   @Post()

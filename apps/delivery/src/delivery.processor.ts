@@ -13,14 +13,14 @@ export class DeliveryProcessor extends QueueWorker<QueueName.Deliveries> {
     super(QueueName.Deliveries, config);
   }
 
-  /** An endpoint at its cap or rate limit: the job goes back to delayed (not an attempt, not a failure). */
+  /** An attempt told to wait (circuit open, endpoint at its cap or rate limit) goes back to delayed: not an attempt, not a failure. */
   protected async process(job: Job<DeliveryJob>, token?: string): Promise<void> {
     const { deliveryId, attempt } = job.data;
     if (attempt === 0) return this.deliveries.resend(deliveryId);
-    const wait = await this.deliveries.attempt(deliveryId, attempt);
-    if (wait === 0) return;
+    const result = await this.deliveries.attempt(deliveryId, attempt);
+    if (result.kind === 'done') return;
     // Jitter spreads the jobs of a busy endpoint so they do not all come back at once.
-    await job.moveToDelayed(Date.now() + wait + Math.floor(Math.random() * wait), token);
+    await job.moveToDelayed(Date.now() + result.ms + Math.floor(Math.random() * result.ms), token);
     throw new DelayedError();
   }
 }

@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
-import { RecoveryService } from '@herald/domain';
+import { ReconciliationService, RetentionService } from '@herald/domain';
 
 const RETENTION_EVERY_MS = 3_600_000;
 
-/** Runs the recovery sweep every HERALD_RECONCILE_INTERVAL, and retention once an hour, one run at a time. */
+/** Runs the reconciliation sweep every HERALD_RECONCILE_INTERVAL, and retention once an hour, one run at a time. */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Reconciler.name);
@@ -13,7 +13,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private lastRetention = 0;
 
   constructor(
-    private readonly recovery: RecoveryService,
+    private readonly reconciliation: ReconciliationService,
+    private readonly retention: RetentionService,
     private readonly config: HeraldConfig,
   ) {}
 
@@ -30,10 +31,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async run(): Promise<void> {
     try {
-      await this.recovery.sweep();
+      await this.reconciliation.sweep();
       if (Date.now() - this.lastRetention >= RETENTION_EVERY_MS) {
         this.lastRetention = Date.now();
-        await this.recovery.expunge();
+        await this.retention.expunge();
       }
     } catch (error) {
       this.logger.warn({ msg: 'reconcile sweep failed; next interval retries', error: (error as Error).message });

@@ -1,20 +1,20 @@
 import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { MessageIn, MessageInSchema, messageOut, WithContentQuerySchema } from '@herald/api';
-import { MessageService } from '@herald/domain';
+import { MessageIntake } from '@herald/domain';
 
-/** The hot write path: accept a message, make it durable, hand it to fan-out. */
+/** The hot write path: accept a message, durable with its deliveries before the 202. */
 @Controller('api/v1/app/:app_id/msg')
 export class MessageIngestController {
-  constructor(private readonly messages: MessageService) {}
+  constructor(private readonly intake: MessageIntake) {}
 
+  /** The application is resolved inside the intake, for many concurrent requests at once. */
   @Post()
   @HttpCode(202)
   async create(
     @Param('app_id') appId: string,
     @Body({ schema: MessageInSchema }) input: MessageIn,
-    @Query({ schema: WithContentQuerySchema }) query: { with_content: boolean },
+    @Query({ schema: WithContentQuerySchema }) { withContent }: { withContent: boolean },
   ) {
-    const message = await this.messages.create(appId, input);
-    return messageOut(message, query.with_content);
+    return messageOut(await this.intake.accept(appId, input), withContent);
   }
 }

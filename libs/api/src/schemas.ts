@@ -207,37 +207,47 @@ const page = (defaultOrder: 'ascending' | 'descending') => ({
   order: ordering.default(defaultOrder),
 });
 
-export const ApplicationCreateQuerySchema = z.object({ get_if_exists: booleanQuery });
+export const ApplicationCreateQuerySchema = z.object({ get_if_exists: booleanQuery }).transform((query) => ({ getIfExists: query.get_if_exists }));
+
+/**
+ * Queries are snake_case on the wire; the domain takes camelCase: each schema below parses the wire and
+ * hands the controller `page` (a PageRequest) and `filter` as the domain names them.
+ */
+const pageOf = ({ limit, iterator, order }: { limit: number; iterator?: string; order: 'ascending' | 'descending' }) => ({ limit, iterator, order });
 
 export const ListQuerySchema = z.object(page('ascending'));
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
-export const EventTypeListQuerySchema = z.object({ ...page('ascending'), include_archived: booleanQuery, with_content: booleanQuery });
-export type EventTypeListQuery = z.infer<typeof EventTypeListQuerySchema>;
+export const EventTypeListQuerySchema = z
+  .object({ ...page('ascending'), include_archived: booleanQuery, with_content: booleanQuery })
+  .transform((query) => ({ page: pageOf(query), includeArchived: query.include_archived, withContent: query.with_content }));
+export type EventTypeListQuery = z.output<typeof EventTypeListQuerySchema>;
 
 export const DeleteEventTypeQuerySchema = z.object({ expunge: booleanQuery });
 
 const timeWindow = { before: timestamp.optional(), after: timestamp.optional() };
+const withContent = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((value) => value !== 'false');
 
-export const MessageListQuerySchema = z.object({
-  ...page('descending'),
-  ...timeWindow,
-  event_types: listQuery,
-  channel: channel.optional(),
-  tag: z.string().max(128).optional(),
-  with_content: z
-    .enum(['true', 'false'])
-    .optional()
-    .transform((value) => value !== 'false'),
-});
-export type MessageListQuery = z.infer<typeof MessageListQuerySchema>;
+export const MessageListQuerySchema = z
+  .object({
+    ...page('descending'),
+    ...timeWindow,
+    event_types: listQuery,
+    channel: channel.optional(),
+    tag: z.string().max(128).optional(),
+    with_content: withContent,
+  })
+  .transform((query) => ({
+    page: pageOf(query),
+    filter: { before: query.before, after: query.after, eventTypes: query.event_types, channel: query.channel, tag: query.tag },
+    withContent: query.with_content,
+  }));
+export type MessageListQuery = z.output<typeof MessageListQuerySchema>;
 
-export const WithContentQuerySchema = z.object({
-  with_content: z
-    .enum(['true', 'false'])
-    .optional()
-    .transform((value) => value !== 'false'),
-});
+export const WithContentQuerySchema = z.object({ with_content: withContent }).transform((query) => ({ withContent: query.with_content }));
 
 const attemptStatus = z.coerce.number({ message: 'expected 0, 1, 2 or 3' }).int().min(0).max(3);
 const statusCodeClass = z.coerce
@@ -245,25 +255,37 @@ const statusCodeClass = z.coerce
   .int()
   .refine((value) => [0, 100, 200, 300, 400, 500].includes(value), 'expected 0, 100, 200, 300, 400 or 500');
 
-export const AttemptListQuerySchema = z.object({
-  ...page('descending'),
-  ...timeWindow,
-  status: attemptStatus.optional(),
-  status_code_class: statusCodeClass.optional(),
-  event_types: listQuery,
-  channel: channel.optional(),
-  endpoint_id: z.string().max(256).optional(),
-});
-export type AttemptListQuery = z.infer<typeof AttemptListQuerySchema>;
+export const AttemptListQuerySchema = z
+  .object({
+    ...page('descending'),
+    ...timeWindow,
+    status: attemptStatus.optional(),
+    status_code_class: statusCodeClass.optional(),
+    event_types: listQuery,
+    channel: channel.optional(),
+    endpoint_id: z.string().max(256).optional(),
+  })
+  .transform((query) => ({
+    page: pageOf(query),
+    filter: {
+      before: query.before,
+      after: query.after,
+      status: query.status,
+      statusCodeClass: query.status_code_class,
+      eventTypes: query.event_types,
+      channel: query.channel,
+      endpointId: query.endpoint_id,
+    },
+  }));
+export type AttemptListQuery = z.output<typeof AttemptListQuerySchema>;
 
-export const AttemptedQuerySchema = z.object({
-  ...page('descending'),
-  ...timeWindow,
-  status: attemptStatus.optional(),
-  channel: channel.optional(),
-  event_types: listQuery,
-});
-export type AttemptedQuery = z.infer<typeof AttemptedQuerySchema>;
+export const AttemptedQuerySchema = z
+  .object({ ...page('descending'), ...timeWindow, status: attemptStatus.optional(), channel: channel.optional(), event_types: listQuery })
+  .transform((query) => ({
+    page: pageOf(query),
+    filter: { before: query.before, after: query.after, status: query.status, channel: query.channel, eventTypes: query.event_types },
+  }));
+export type AttemptedQuery = z.output<typeof AttemptedQuerySchema>;
 
 export const StatsQuerySchema = z.object({ since: timestamp.optional(), until: timestamp.optional() });
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;

@@ -1,36 +1,42 @@
 import { Module } from '@nestjs/common';
-import { ApplicationService } from './application.service';
-import { AttemptService } from './attempt.service';
-import { DeliveryScheduler } from './delivery-scheduler';
-import { DeliveryService } from './delivery.service';
-import { EndpointGate } from './endpoint-gate';
-import { EndpointHealth } from './endpoint-health';
-import { EndpointService } from './endpoint.service';
-import { EventTypeService } from './event-type.service';
-import { FanoutService } from './fanout.service';
-import { IdempotencyService } from './idempotency.service';
-import { MessageService } from './message.service';
-import { RecoveryService } from './recovery.service';
-import { RedeliveryService } from './redelivery.service';
-import { WebhookClient } from './webhook-client';
+import { ApplicationService } from './applications/application.service';
+import { AttemptService } from './attempts/attempt.service';
+import { AttemptFollowUp } from './delivery/attempt-follow-up.service';
+import { DeliveryScheduler } from './delivery/delivery-scheduler.service';
+import { DeliveryService } from './delivery/delivery.service';
+import { WebhookClient } from './delivery/webhook-client.service';
+import { EndpointGate } from './endpoints/endpoint-gate.service';
+import { EndpointHealth } from './endpoints/endpoint-health.service';
+import { EndpointService } from './endpoints/endpoint.service';
+import { EventTypeService } from './event-types/event-type.service';
+import { IdempotencyService } from './idempotency/idempotency.service';
+import { MessageIntake } from './messages/message-intake.service';
+import { MessageService } from './messages/message.service';
+import { OperationalWebhooks } from './operational-webhooks/operational-webhook.service';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
+import { RetentionService } from './reconciliation/retention.service';
+import { RedeliveryService } from './redelivery/redelivery.service';
 
 const SERVICES = [
   ApplicationService,
   AttemptService,
+  AttemptFollowUp,
   DeliveryScheduler,
   DeliveryService,
   EndpointGate,
   EndpointHealth,
   EndpointService,
   EventTypeService,
-  FanoutService,
   IdempotencyService,
+  MessageIntake,
   MessageService,
-  RecoveryService,
+  OperationalWebhooks,
+  ReconciliationService,
   RedeliveryService,
+  RetentionService,
   WebhookClient,
 ];
 
-/** Every domain service; relies on the global config, persistence and queue modules. */
+/** Every domain service; relies on the global config, persistence, queue and live modules. */
 @Module({ providers: SERVICES, exports: SERVICES })
 export class DomainModule {}

@@ -1,3 +1,5 @@
+import { DuplicateError } from '@herald/persistence';
+
 /** Domain failures; the HTTP layer turns them into Svix error bodies. */
 export class NotFoundError extends Error {
   constructor(readonly resource: string) {
@@ -7,19 +9,18 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {}
 
-/** Runs a write; a unique-constraint violation becomes a ConflictError with `detail` (a 409). */
+/** Runs a write; a duplicate (a unique key taken) becomes a ConflictError with `detail`, a 409. */
 export async function conflictOnDuplicate<T>(write: () => Promise<T>, detail: string): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(detail);
+    if (error instanceof DuplicateError) throw new ConflictError(detail);
     throw error;
   }
 }
 
-/** Postgres (23505) and SQLite report a unique-constraint violation differently; this recognises both. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+/** The row, or a NotFoundError naming what was looked for. */
+export function found<T>(row: T | null | undefined, resource: string): T {
+  if (row === null || row === undefined) throw new NotFoundError(resource);
+  return row;
 }

@@ -104,6 +104,17 @@ export class LiveFeed {
     await this.attempts.submit(data);
   }
 
+  /** Drops the running totals of deleted endpoints, so the totals hash holds only endpoints that exist. Never throws. */
+  async forget(endpoints: { appId: string; endpointId: string }[]): Promise<void> {
+    if (endpoints.length === 0) return;
+    const fields = endpoints.flatMap(({ appId, endpointId }) => OUTCOMES.map((outcome) => `${appId}/${endpointId}/${outcome}`));
+    try {
+      await this.redis.hdel(this.totalsKey, ...fields);
+    } catch (error) {
+      this.logger.warn({ msg: 'live totals of deleted endpoints not dropped', endpoints: endpoints.length, error: (error as Error).message });
+    }
+  }
+
   async endpointChanged(data: EndpointEventData): Promise<void> {
     await this.publish(this.redis.pipeline(), [{ type: 'endpoint', data }]);
   }

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { isDatabaseUnavailable } from './svix-error.filter';
+import { isDatabaseUnavailable } from './errors';
 
 describe('isDatabaseUnavailable', () => {
   it('recognises a refused database connection (answered 503, retryable)', async () => {

@@ -2,20 +2,38 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { HeraldConfig } from '@herald/config';
 import { dataSourceOptions } from './data-source';
-import { ENTITIES } from './entities';
+import { Database } from './database';
+import {
+  ApplicationRepository,
+  AttemptRepository,
+  DeliveryRepository,
+  EndpointRepository,
+  EventTypeRepository,
+  IdempotencyRepository,
+  MessageRepository,
+} from './repositories';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
 
-/** The database connection, a repository for every entity (`@InjectRepository(Entity)`), and SQLite's background checkpoints. */
+const REPOSITORIES = [
+  ApplicationRepository,
+  AttemptRepository,
+  DeliveryRepository,
+  EndpointRepository,
+  EventTypeRepository,
+  IdempotencyRepository,
+  MessageRepository,
+];
+
+/** The database connection, one repository per aggregate (each owns its queries), and SQLite's background checkpoints. */
 @Global()
 @Module({})
 export class PersistenceModule {
   static forRoot(config: HeraldConfig): DynamicModule {
-    const repositories = TypeOrmModule.forFeature(ENTITIES);
     return {
       module: PersistenceModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), repositories],
-      providers: [SqliteCheckpointer],
-      exports: [repositories],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl))],
+      providers: [Database, ...REPOSITORIES, SqliteCheckpointer],
+      exports: [Database, ...REPOSITORIES],
     };
   }
 }

@@ -1,24 +1,33 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { placeholders } from './rows';
 
-const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
+const sqliteWrites = new WeakMap<DataSource, Promise<unknown>>();
 
 /**
- * Runs `work` in a transaction. On SQLite, TypeORM shares one connection between all callers and turns a
- * transaction begun while another is open into a savepoint inside it: the first one's commit would only
- * release the second's savepoint, and a later rollback could undo work already reported as committed. So
- * SQLite transactions here run one at a time (the database takes one writer at a time anyway); PostgreSQL
- * gives each its own pooled connection.
+ * On SQLite every write, in a transaction or not, runs one at a time. TypeORM shares one SQLite connection
+ * between all callers: a transaction begun while another is open becomes a savepoint inside it (its commit
+ * would only release the savepoint), and a plain statement issued meanwhile joins the open transaction. Either
+ * way a later rollback could undo work already reported as done. The database takes one writer at a time
+ * anyway. PostgreSQL gives each transaction its own pooled connection, so nothing waits there.
  */
-export function inTransaction<T>(db: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-  if (db.options.type === 'postgres') return db.transaction(work);
-  const previous = sqliteQueues.get(db) ?? Promise.resolve();
-  const result = previous.then(() => db.transaction(work));
-  sqliteQueues.set(
+function oneWriterAtATime<T>(db: DataSource, write: () => Promise<T>): Promise<T> {
+  if (db.options.type === 'postgres') return write();
+  const result = (sqliteWrites.get(db) ?? Promise.resolve()).then(write);
+  sqliteWrites.set(
     db,
     result.catch(() => undefined),
   );
   return result;
+}
+
+/** Runs `work` in a transaction (on SQLite, after every write before it). */
+export function inTransaction<T>(db: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  return oneWriterAtATime(db, () => db.transaction(work));
+}
+
+/** Runs a write outside any transaction (on SQLite, queued with transactions so it can never join one). */
+export function outsideTransaction<T>(db: DataSource, write: (db: EntityManager) => Promise<T>): Promise<T> {
+  return oneWriterAtATime(db, () => write(db.manager));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ConflictError, NotFoundError } from '@herald/domain';
+import { isDatabaseUnavailable } from '@herald/persistence';
 
 interface ErrorBody {
   code: string;
@@ -54,12 +55,4 @@ export class SvixErrorFilter implements ExceptionFilter {
     }
     return [HttpStatus.INTERNAL_SERVER_ERROR, { code: 'internal_error', detail: 'Internal error; see the server log' }];
   }
-}
-
-/** PostgreSQL connection-class errors (08…, 57P0…), refused connections, a busy SQLite file: retryable, so 503. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
-  const code = e?.driverError?.code ?? e?.code ?? '';
-  const message = e?.driverError?.message ?? e?.message ?? '';
-  return /^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY'].includes(code) || /Connection terminated|connect ECONNREFUSED/.test(message);
 }

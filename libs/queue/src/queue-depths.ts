@@ -9,8 +9,8 @@ import { QueueName } from './queues';
 export class QueueDepths {
   private readonly queues: Record<QueueName, Queue>;
 
-  constructor(@InjectQueue(QueueName.Tasks) tasks: Queue, @InjectQueue(QueueName.Deliveries) deliveries: Queue) {
-    this.queues = { [QueueName.Tasks]: tasks, [QueueName.Deliveries]: deliveries };
+  constructor(@InjectQueue(QueueName.Deliveries) deliveries: Queue) {
+    this.queues = { [QueueName.Deliveries]: deliveries };
   }
 
   async read(): Promise<Record<QueueName, QueueDepth>> {

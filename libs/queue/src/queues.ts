@@ -6,17 +6,11 @@ import type { HeraldConfig } from '@herald/config';
  * No queue name is written anywhere else.
  */
 export enum QueueName {
-  /** Fan-out tasks: one per accepted message. */
-  Tasks = 'tasks',
   /** One job per delivery attempt. */
   Deliveries = 'deliveries',
 }
 
 /** Jobs carry row ids only (claim check): payloads and secrets stay in the database. */
-export interface FanoutJob {
-  messageId: string;
-}
-
 export interface DeliveryJob {
   deliveryId: string;
   /** 1-based number of the scheduled attempt this job performs; 0 for a manual resend. */
@@ -24,18 +18,15 @@ export interface DeliveryJob {
 }
 
 export interface JobDataOf {
-  [QueueName.Tasks]: FanoutJob;
   [QueueName.Deliveries]: DeliveryJob;
 }
 
 export const JOB_NAME: Record<QueueName, string> = {
-  [QueueName.Tasks]: 'fanout',
   [QueueName.Deliveries]: 'deliver',
 };
 
 /** Job ids derive from row ids, so enqueuing the same work twice is a no-op while the job exists. */
 export const jobId = {
-  fanout: (messageId: string) => messageId,
   delivery: (deliveryId: string, attempt: number) => `${deliveryId}-${attempt}`,
   /** Every resend is a new job. */
   resend: (deliveryId: string, requestId: string) => `${deliveryId}-resend-${requestId}`,
@@ -53,7 +44,6 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
 };
 
 export const QUEUE_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
-  [QueueName.Tasks]: DEFAULT_JOB_OPTIONS,
   [QueueName.Deliveries]: DEFAULT_JOB_OPTIONS,
 };
 
@@ -64,8 +54,6 @@ export const QUEUE_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
  */
 export function workerSettings(queue: QueueName, config: HeraldConfig): Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval'> {
   switch (queue) {
-    case QueueName.Tasks:
-      return { concurrency: config.fanoutConcurrency, lockDuration: 30_000, stalledInterval: 30_000 };
     case QueueName.Deliveries: {
       const lockDuration = 2 * config.deliveryTimeoutMs + 5_000;
       return { concurrency: config.deliveryConcurrency, lockDuration, stalledInterval: Math.min(30_000, lockDuration) };

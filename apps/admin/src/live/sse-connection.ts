@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { LiveEvent } from '@herald/contract';
 
-
 /** Each live event's frame, serialised once however many streams send it. */
 const frames = new WeakMap<LiveEvent, string>();
 

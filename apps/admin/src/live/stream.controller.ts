@@ -1,18 +1,15 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { HeraldConfig, redactUrl } from '@herald/config';
+import type { ConnectedEventData, LiveEvent } from '@herald/contract';
 import { ApplicationService, EndpointService, NotFoundError } from '@herald/domain';
-import type { LiveEvent } from '@herald/contract';
-import {compareStreamIds, isStreamId, LIVE_EVENTS, LIVE_STATS, LiveFeed, Metrics, recentFor, statsFor } from '@herald/live';
-import { Endpoint } from '@herald/persistence';
+import { isStreamId, LiveFeed, Metrics, recentFor, statsFor } from '@herald/live';
 import { ApiError, Authenticator, Public, StreamTokens } from '@herald/platform';
 import { QueueDepths } from '@herald/queue';
+import { LiveBus } from './live-bus';
+import { ReplayThenLive } from './replay-then-live';
 import { SseConnection } from './sse-connection';
-import { StatsTick } from './stats.ticker';
 import { StreamSlots } from './stream-slots';
 
 const StreamTokenInSchema = z.object({ appId: z.string().max(256).optional() }).optional();
@@ -48,10 +45,9 @@ export class StreamController {
     private readonly slots: StreamSlots,
     private readonly feed: LiveFeed,
     private readonly depths: QueueDepths,
-    private readonly bus: EventEmitter2,
+    private readonly bus: LiveBus,
     private readonly metrics: Metrics,
     private readonly config: HeraldConfig,
-    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   /** A short-lived, read-only token for `?token=` (the browser's EventSource cannot send headers). */
@@ -118,36 +114,24 @@ export class StreamController {
     reply.hijack();
     const connection = new SseConnection(reply.raw, this.config.sseBufferBytes, () => this.metrics.sseDropped.inc());
 
-    // Live events are held back until the replay is written, then sent if newer than what was replayed.
-    let lastSent = resumeFrom;
-    let held: LiveEvent[] | undefined = [];
-    const send = (events: LiveEvent[]) => {
-      // Batches come in stream order: when the first is new, all are (one comparison per batch, not per event).
-      const overlaps = lastSent !== undefined && events.length > 0 && compareStreamIds(events[0].id, lastSent) <= 0;
-      const fresh = events.filter((event) => inScope(event, scope) && (!overlaps || compareStreamIds(event.id, lastSent!) > 0));
-      if (fresh.length === 0) return;
-      connection.sendEvents(fresh);
-      lastSent = fresh[fresh.length - 1].id;
-    };
-    const onEvents = (events: LiveEvent[]) => {
-      if (held) held.push(...events);
-      else send(events);
-    };
-    const inScopeEndpoint = (endpointId: string, appId: string) =>
-      (!scope.appId || appId === scope.appId) && (!scope.endpointId || endpointId === scope.endpointId);
-    const onStats = (tick: StatsTick) => {
+    const merge = new ReplayThenLive(
+      (event) => inScope(event.data, scope),
+      (events) => connection.sendEvents(events),
+      resumeFrom,
+    );
+    const inScopeEndpoint = (endpointId: string, appId: string) => inScope({ endpointId, appId }, scope);
+    const stopEvents = this.bus.onEvents((events) => merge.live(events));
+    const stopStats = this.bus.onStats((tick) => {
       const recent = tick.recent ? recentFor(tick.recent.intervalMs, tick.recent.endpoints, inScopeEndpoint) : null;
       connection.send('stats', { ...statsFor(tick.window, inScopeEndpoint), recent, queues: tick.queues, timestamp: tick.timestamp });
-    };
-    this.bus.on(LIVE_EVENTS, onEvents);
-    this.bus.on(LIVE_STATS, onStats);
+    });
     const heartbeat = setInterval(() => {
       connection.comment('heartbeat');
       slot.renew().catch(() => undefined); // Redis away: the lease runs on, the next beat renews it
     }, this.config.sseHeartbeatMs);
     reply.raw.once('close', () => {
-      this.bus.off(LIVE_EVENTS, onEvents);
-      this.bus.off(LIVE_STATS, onStats);
+      stopEvents();
+      stopStats();
       clearInterval(heartbeat);
       slot.release().catch(() => undefined); // Redis away: the lease lapses by itself
       this.metrics.sseConnections.dec();
@@ -159,24 +143,18 @@ export class StreamController {
       for (let cursor = resumeFrom; cursor && connection.isOpen;) {
         const batch = await this.feed.range(cursor, REPLAY_BATCH);
         if (batch.length === 0) break;
-        send(batch);
+        merge.replayed(batch);
         cursor = batch[batch.length - 1].id;
       }
     } catch {
       connection.close(); // Redis or the database failed mid-way: the client reconnects and resumes
     }
-    const pending = held;
-    held = undefined;
-    send(pending);
+    merge.goLive();
   }
 
   /** The state a client starts from: the endpoints in scope with their state, and the queue depths. */
-  private async snapshot(scope: Scope, resumedAfter?: string) {
-    const where = scope.endpointId ? { id: scope.endpointId } : scope.appId ? { appId: scope.appId } : {};
-    const [endpoints, queues] = await Promise.all([
-      this.db.getRepository(Endpoint).find({ where, order: { id: 'ASC' }, take: SNAPSHOT_ENDPOINTS }),
-      this.depths.read(),
-    ]);
+  private async snapshot(scope: Scope, resumedAfter?: string): Promise<ConnectedEventData> {
+    const [endpoints, queues] = await Promise.all([this.endpoints.inScope(scope, SNAPSHOT_ENDPOINTS), this.depths.read()]);
     return {
       scope,
       resumedAfter: resumedAfter ?? null,
@@ -194,6 +172,6 @@ export class StreamController {
   }
 }
 
-function inScope(event: LiveEvent, scope: Scope): boolean {
-  return (!scope.appId || event.data.appId === scope.appId) && (!scope.endpointId || event.data.endpointId === scope.endpointId);
+function inScope(data: LiveEvent['data'] | { appId: string; endpointId: string }, scope: Scope): boolean {
+  return (!scope.appId || data.appId === scope.appId) && (!scope.endpointId || data.endpointId === scope.endpointId);
 }

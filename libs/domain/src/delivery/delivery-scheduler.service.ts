@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Delivery } from '@herald/persistence';
 import { DeliveryJob, ensureJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
-import { timeSortableId } from './ids';
+import { timeSortableId } from '../ids';
 
 /**
  * Puts a delivery's next attempt in the deliveries queue, delayed until its `nextAttemptAt`.

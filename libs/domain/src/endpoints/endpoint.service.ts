@@ -1,18 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { EndpointHeadersPatchIn, EndpointIn, EndpointPatch, EndpointSecretRotateIn, EndpointUpdate } from '@herald/api';
 import { LiveFeed } from '@herald/live';
-import { Delivery, DeliveryStatus, Endpoint, EndpointSecret } from '@herald/persistence';
-import { generateSecret } from '@herald/signing';
-import { conflictOnDuplicate, NotFoundError } from './errors';
-import { newId } from './ids';
-import { Page, PageRequest, paginate } from './pagination';
+import { DeliveryRepository, DeliveryStatus, Endpoint, EndpointRepository, Page, PageRequest } from '@herald/persistence';
+import { generateSecret, rotatedSecrets } from '@herald/signing';
+import { definedOnly } from '../changes';
+import { conflictOnDuplicate, found } from '../errors';
+import { newId } from '../ids';
 
 /** How long a rotated-out secret keeps signing, unless the rotation says otherwise. */
 const ROTATION_GRACE_MS = 24 * 3_600_000;
 /** Header names whose values are never shown back (Svix's `sensitive`). */
 const SENSITIVE_HEADERS = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token)$/i;
+
+/** An endpoint's settings, as PUT replaces them (secret and headers have routes of their own). */
+export interface EndpointSettings {
+  url: string;
+  description?: string;
+  uid?: string | null;
+  version?: number | null;
+  disabled?: boolean;
+  filterTypes?: string[] | null;
+  channels?: string[] | null;
+  rateLimit?: number | null;
+  throttleRate?: number | null;
+  metadata?: Record<string, string>;
+}
+
+export type EndpointInput = EndpointSettings & { secret?: string | null; headers?: Record<string, string> | null };
+
+/** A PATCH of headers: a null value deletes that header, as do the names in `deleteHeaders`. */
+export interface HeadersPatch {
+  headers: Record<string, string | null>;
+  deleteHeaders?: string[];
+}
+
+export interface SecretRotation {
+  key?: string | null;
+  gracePeriodSeconds?: number | null;
+}
 
 export interface EndpointStats {
   success: number;
@@ -25,22 +49,18 @@ export interface EndpointStats {
 @Injectable()
 export class EndpointService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly endpoints: EndpointRepository,
+    private readonly deliveries: DeliveryRepository,
     private readonly live: LiveFeed,
   ) {}
 
-  private get endpoints() {
-    return this.db.getRepository(Endpoint);
-  }
-
   list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
-    const query = this.endpoints.createQueryBuilder('endpoint').where('endpoint.app_id = :appId', { appId });
-    return paginate(query, 'endpoint.id', (endpoint) => endpoint.id, page);
+    return this.endpoints.list(appId, page);
   }
 
-  async create(appId: string, input: EndpointIn): Promise<Endpoint> {
+  async create(appId: string, input: EndpointInput): Promise<Endpoint> {
     const now = new Date();
-    const endpoint = this.endpoints.create({
+    const endpoint: Endpoint = {
       id: newId.endpoint(),
       appId,
       uid: input.uid ?? null,
@@ -62,21 +82,24 @@ export class EndpointService {
       secrets: [{ key: input.secret ?? generateSecret(), expiresAt: null }],
       createdAt: now,
       updatedAt: now,
-    });
-    await this.save(() => this.endpoints.insert(endpoint), endpoint.uid);
+    };
+    await conflictOnDuplicate(() => this.endpoints.insert(endpoint), uidTaken(endpoint.uid));
     return endpoint;
+  }
+
+  /** The endpoints of one application or one endpoint (all of them without a scope), oldest first, at most `limit`: what a live stream starts from. */
+  inScope(scope: { appId?: string; endpointId?: string }, limit: number): Promise<Endpoint[]> {
+    return this.endpoints.inScope(scope, limit);
   }
 
   /** Finds an endpoint of the application by its id or its uid. */
   async get(appId: string, idOrUid: string): Promise<Endpoint> {
-    const endpoint = await this.find(appId, idOrUid);
-    if (!endpoint) throw new NotFoundError('Endpoint');
-    return endpoint;
+    return found(await this.endpoints.findByIdOrUid(appId, idOrUid), 'Endpoint');
   }
 
   /** PUT: replaces the endpoint's settings (secret and headers are kept), or creates it with the path id as uid. */
-  async update(appId: string, idOrUid: string, input: EndpointUpdate): Promise<{ endpoint: Endpoint; created: boolean }> {
-    const existing = await this.find(appId, idOrUid);
+  async update(appId: string, idOrUid: string, input: EndpointSettings): Promise<{ endpoint: Endpoint; created: boolean }> {
+    const existing = await this.endpoints.findByIdOrUid(appId, idOrUid);
     if (!existing) return { endpoint: await this.create(appId, { ...input, uid: input.uid ?? idOrUid }), created: true };
     const changes: Partial<Endpoint> = {
       url: input.url,
@@ -93,32 +116,29 @@ export class EndpointService {
     return { endpoint: await this.apply(existing, withReenabled(existing, changes)), created: false };
   }
 
-  async patch(appId: string, idOrUid: string, input: EndpointPatch): Promise<Endpoint> {
+  async patch(appId: string, idOrUid: string, input: Partial<EndpointSettings> & { secret?: string | null }): Promise<Endpoint> {
     const existing = await this.get(appId, idOrUid);
     const { secret, ...fields } = input;
-    const changes: Partial<Endpoint> = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    const changes = definedOnly(fields) as Partial<Endpoint>;
     if (secret) changes.secrets = [{ key: secret, expiresAt: null }];
     return this.apply(existing, withReenabled(existing, changes));
   }
 
-  /** Deletes the endpoint; its pending deliveries end without being sent, its history stays. */
+  /** Deletes the endpoint and its live counters; its pending deliveries end without being sent, its history stays. */
   async delete(appId: string, idOrUid: string): Promise<void> {
-    const { id } = await this.get(appId, idOrUid);
-    await this.endpoints.delete({ id });
+    const endpoint = await this.get(appId, idOrUid);
+    await this.endpoints.delete(endpoint.id);
+    await this.live.forget([{ appId: endpoint.appId, endpointId: endpoint.id }]);
   }
 
   /**
    * Starts signing with a new secret (the given one, or a generated one). The old secret keeps signing
    * beside it for the grace period (24 h by default), so consumers can switch without dropping webhooks.
    */
-  async rotateSecret(appId: string, idOrUid: string, input: EndpointSecretRotateIn): Promise<void> {
+  async rotateSecret(appId: string, idOrUid: string, rotation: SecretRotation): Promise<void> {
     const endpoint = await this.get(appId, idOrUid);
-    const now = Date.now();
-    const expiresAt = now + (input.gracePeriodSeconds != null ? input.gracePeriodSeconds * 1_000 : ROTATION_GRACE_MS);
-    const kept = endpoint.secrets
-      .filter((secret) => secret.expiresAt === null || secret.expiresAt > now)
-      .map((secret) => ({ key: secret.key, expiresAt: Math.min(secret.expiresAt ?? expiresAt, expiresAt) }));
-    await this.apply(endpoint, { secrets: [{ key: input.key ?? generateSecret(), expiresAt: null }, ...kept] });
+    const graceEndsAt = Date.now() + (rotation.gracePeriodSeconds != null ? rotation.gracePeriodSeconds * 1_000 : ROTATION_GRACE_MS);
+    await this.apply(endpoint, { secrets: rotatedSecrets(endpoint.secrets, rotation.key ?? generateSecret(), graceEndsAt) });
   }
 
   async headers(appId: string, idOrUid: string): Promise<{ headers: Record<string, string>; sensitive: string[] }> {
@@ -134,30 +154,20 @@ export class EndpointService {
     await this.apply(await this.get(appId, idOrUid), { headers });
   }
 
-  async patchHeaders(appId: string, idOrUid: string, input: EndpointHeadersPatchIn): Promise<void> {
+  async patchHeaders(appId: string, idOrUid: string, patch: HeadersPatch): Promise<void> {
     const endpoint = await this.get(appId, idOrUid);
     const headers = { ...endpoint.headers };
-    for (const [name, value] of Object.entries(input.headers)) {
+    for (const [name, value] of Object.entries(patch.headers)) {
       if (value === null) delete headers[name];
       else headers[name] = value;
     }
-    for (const name of input.deleteHeaders ?? []) delete headers[name];
+    for (const name of patch.deleteHeaders ?? []) delete headers[name];
     await this.apply(endpoint, { headers });
   }
 
   /** Delivery counts by outcome, for deliveries created in the window. */
-  async stats(appId: string, idOrUid: string, since?: Date, until?: Date): Promise<EndpointStats> {
-    const endpoint = await this.get(appId, idOrUid);
-    const query = this.db
-      .getRepository(Delivery)
-      .createQueryBuilder('delivery')
-      .select('delivery.status', 'status')
-      .addSelect('COUNT(*)', 'count')
-      .where('delivery.endpoint_id = :id', { id: endpoint.id })
-      .groupBy('delivery.status');
-    if (since) query.andWhere('delivery.created_at >= :since', { since: since.getTime() });
-    if (until) query.andWhere('delivery.created_at < :until', { until: until.getTime() });
-    const counts = new Map((await query.getRawMany<{ status: DeliveryStatus; count: string }>()).map((row) => [row.status, Number(row.count)]));
+  async stats(endpoint: Endpoint, since?: Date, until?: Date): Promise<EndpointStats> {
+    const counts = await this.deliveries.countsByStatus(endpoint.id, since, until);
     return {
       success: counts.get(DeliveryStatus.Succeeded) ?? 0,
       fail: counts.get(DeliveryStatus.Failed) ?? 0,
@@ -167,18 +177,9 @@ export class EndpointService {
     };
   }
 
-  private find(appId: string, idOrUid: string): Promise<Endpoint | null> {
-    return this.endpoints.findOne({
-      where: [
-        { appId, id: idOrUid },
-        { appId, uid: idOrUid },
-      ],
-    });
-  }
-
   private async apply(endpoint: Endpoint, changes: Partial<Endpoint>): Promise<Endpoint> {
     const updated = { ...endpoint, ...changes, updatedAt: new Date() };
-    await this.save(() => this.endpoints.update({ id: endpoint.id }, updated), updated.uid);
+    await conflictOnDuplicate(() => this.endpoints.update(updated), uidTaken(updated.uid));
     if (updated.disabled !== endpoint.disabled) {
       const state = updated.disabled ? 'disabled' : 'enabled';
       await this.live.endpointChanged({
@@ -191,24 +192,12 @@ export class EndpointService {
     }
     return updated;
   }
-
-  private async save(write: () => Promise<unknown>, uid: string | null | undefined): Promise<void> {
-    await conflictOnDuplicate(write, `An endpoint with uid "${uid}" already exists in this application`);
-  }
 }
+
+const uidTaken = (uid: string | null) => `An endpoint with uid "${uid}" already exists in this application`;
 
 /** Re-enabling an endpoint clears why it was disabled and gives it a clean bill of health. */
 function withReenabled(endpoint: Endpoint, changes: Partial<Endpoint>): Partial<Endpoint> {
   if (changes.disabled !== false || !endpoint.disabled) return changes;
   return { ...changes, disabledReason: null, health: 'healthy', consecutiveFailures: 0, failingSince: null, circuitOpenUntil: null };
-}
-
-/** The secret shown to users: the newest one. */
-export function currentSecret(endpoint: Endpoint): string {
-  return endpoint.secrets[0].key;
-}
-
-/** Secrets that sign a delivery now: the current one and any rotated-out one still inside its grace period. */
-export function signingSecrets(secrets: readonly EndpointSecret[], now = Date.now()): string[] {
-  return secrets.filter((secret) => secret.expiresAt === null || secret.expiresAt > now).map((secret) => secret.key);
 }

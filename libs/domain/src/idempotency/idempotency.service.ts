@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { IdempotencyKey } from '@herald/persistence';
-import { isUniqueViolation } from './errors';
+import { DuplicateError, IdempotencyRepository } from '@herald/persistence';
 
 export type IdempotencyClaim =
   { kind: 'first' } | { kind: 'replay'; statusCode: number; response: string | null } | { kind: 'mismatch' } | { kind: 'in-progress' };
@@ -14,28 +11,28 @@ export type IdempotencyClaim =
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(@InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>) {}
+  constructor(private readonly keys: IdempotencyRepository) {}
 
   async claim(key: string, fingerprint: string): Promise<IdempotencyClaim> {
     try {
-      await this.keys.insert({ key, fingerprint, statusCode: 0, response: null, createdAt: new Date() });
+      await this.keys.claim(key, fingerprint);
       return { kind: 'first' };
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+      if (!(error instanceof DuplicateError)) throw error;
     }
-    const row = await this.keys.findOneBy({ key });
+    const row = await this.keys.find(key);
     if (!row) return this.claim(key, fingerprint); // released meanwhile
     if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
     if (row.statusCode === 0) return { kind: 'in-progress' };
     return { kind: 'replay', statusCode: row.statusCode, response: row.response };
   }
 
-  async complete(key: string, statusCode: number, response: string | null): Promise<void> {
-    await this.keys.update({ key }, { statusCode, response });
+  complete(key: string, statusCode: number, response: string | null): Promise<void> {
+    return this.keys.complete(key, statusCode, response);
   }
 
   /** Forgets a claim whose request failed on the server's side, so that a retry runs again. */
-  async release(key: string): Promise<void> {
-    await this.keys.delete({ key, statusCode: 0 });
+  release(key: string): Promise<void> {
+    return this.keys.release(key);
   }
 }

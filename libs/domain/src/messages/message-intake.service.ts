@@ -1,131 +1,126 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, FindOptionsWhere, In } from 'typeorm';
 import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
-import { Delivery, DeliveryStatus, Endpoint, findIn, inTransaction, insertRows, Message } from '@herald/persistence';
-import { ApplicationService } from './application.service';
-import { DeliveryScheduler } from './delivery-scheduler';
-import { endpointAccepts } from './endpoint-filter';
-import { ConflictError, conflictOnDuplicate, NotFoundError } from './errors';
-import { newId } from './ids';
-import { delayBeforeAttempt } from './retry-schedule';
+import {
+  Application,
+  Delivery,
+  DeliveryRepository,
+  DeliveryStatus,
+  DuplicateError,
+  Endpoint,
+  EndpointRepository,
+  Message,
+  MessageRepository,
+} from '@herald/persistence';
+import { ApplicationService } from '../applications/application.service';
+import { DeliveryScheduler } from '../delivery/delivery-scheduler.service';
+import { delayBeforeAttempt } from '../delivery/retry-schedule';
+import { endpointAccepts } from '../endpoints/endpoint-filter';
+import { ConflictError, NotFoundError } from '../errors';
+import { newId } from '../ids';
 
-/** Rows per INSERT: keeps bound parameters well under SQLite's limit. */
-const INSERT_CHUNK = 100;
 /** Messages accepted in one transaction at most. */
 const ACCEPT_BATCH = 200;
 
-type DeliveryRow = ReturnType<FanoutService['deliveryRows']>[number];
-
-/** A message to accept, and the id or uid of its application. */
-interface NewMessage {
-  app: string;
-  message: Message;
+export interface MessageInput {
+  eventType: string;
+  payload: Record<string, unknown>;
+  eventId?: string | null;
+  channels?: string[] | null;
+  tags?: string[] | null;
 }
 
+/** A message to accept for the application named by id or uid. */
+interface Submission {
+  app: string;
+  input: MessageInput;
+}
+
+/**
+ * Ingest's path. A message is stored with one delivery per endpoint that accepts it, in one transaction,
+ * then the first attempts are queued: no fan-out job and no second read, which is what makes a message
+ * cheap. Concurrent requests share the application and endpoint reads, the transaction and the queue round
+ * trip. If Redis refuses the jobs, the deliveries wait in the database, due, for the reconciler.
+ */
 @Injectable()
-export class FanoutService {
-  private readonly logger = new Logger(FanoutService.name);
-  /** Concurrent ingest requests share one endpoint read, one transaction and one queue round trip. */
-  private readonly accepting = new Batcher<NewMessage, true>((messages) => this.acceptBatch(messages), { maxBatch: ACCEPT_BATCH, concurrency: 2 });
+export class MessageIntake {
+  private readonly logger = new Logger(MessageIntake.name);
+  private readonly accepting = new Batcher<Submission, Message>((batch) => this.acceptBatch(batch), { maxBatch: ACCEPT_BATCH, concurrency: 2 });
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly applications: ApplicationService,
+    private readonly endpoints: EndpointRepository,
+    private readonly messages: MessageRepository,
+    private readonly deliveries: DeliveryRepository,
     private readonly scheduler: DeliveryScheduler,
     private readonly config: HeraldConfig,
-    private readonly applications: ApplicationService,
   ) {}
 
   /**
-   * Ingest's path: stores a new message together with its deliveries in one transaction, then schedules
-   * the first attempts. No fan-out job and no second read of the message, which is what makes a message
-   * cheap. If Redis refuses the jobs, the deliveries wait in the database, due, and the reconciler
-   * schedules them; if the transaction fails, nothing was accepted. `app` is the application's id or
-   * uid (the message gets its id): an unknown one is a NotFoundError, an eventId the application already
-   * has a ConflictError.
+   * Accepts a message for the application `app` (id or uid): committed with its deliveries before this
+   * returns. An unknown application is a NotFoundError, an eventId the application already has a ConflictError.
    */
-  async accept(app: string, message: Message): Promise<void> {
-    await this.accepting.submit({ app, message });
+  accept(app: string, input: MessageInput): Promise<Message> {
+    return this.accepting.submit({ app, input });
   }
 
-  private async acceptBatch(batch: NewMessage[]): Promise<(true | Error)[]> {
-    const results = new Map<Message, true | Error>();
-    const applicationOf = await this.applications.findMany(batch.map(({ app }) => app));
-    const messages: Message[] = [];
-    for (const { app, message } of batch) {
-      const application = applicationOf.get(app);
-      if (!application) results.set(message, new NotFoundError('Application'));
-      else messages.push(Object.assign(message, { appId: application.id }));
-    }
-    const endpoints = (
-      await findIn(
-        this.db.manager,
-        Endpoint,
-        'appId',
-        messages.map((message) => message.appId),
-      )
-    ).filter((endpoint) => !endpoint.disabled);
-    const rowsOf = new Map<Message, DeliveryRow[]>();
-    for (const message of messages) {
-      const targets = endpoints.filter((endpoint) => endpoint.appId === message.appId && endpointAccepts(endpoint, message));
-      rowsOf.set(message, this.deliveryRows(targets.map((endpoint) => ({ message, endpoint }))));
-    }
+  private async acceptBatch(batch: Submission[]): Promise<(Message | Error)[]> {
+    const applications = await this.applications.findMany(batch.map(({ app }) => app));
+    const results: (Message | Error)[] = batch.map(({ app, input }) => {
+      const application = applications.get(app);
+      return application ? newMessage(application, input) : new NotFoundError('Application');
+    });
+    const messages = results.filter((result): result is Message => !(result instanceof Error));
     const duplicates = await this.duplicateEventIds(messages);
-    for (const message of duplicates) results.set(message, duplicateEventId(message));
-    const fresh = messages.filter((message) => !duplicates.has(message));
-    const failure = await this.store(fresh, rowsOf).then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    for (const message of fresh) results.set(message, failure ?? true);
-    if (failure && fresh.length > 1) {
-      // Whatever refused the batch (a concurrent writer of the same eventId) refuses only its own message.
-      for (const message of fresh)
-        results.set(
+    const endpoints = await this.endpoints.enabledOf(messages.map((message) => message.appId));
+    const deliveriesOf = new Map(
+      messages.map((message) => [
+        message,
+        this.deliveryRows(
           message,
-          await this.store([message], rowsOf).then(
-            () => true as const,
-            (error: Error) => error,
-          ),
-        );
+          endpoints.filter((endpoint) => endpoint.appId === message.appId && endpointAccepts(endpoint, message)),
+        ),
+      ]),
+    );
+    const fresh = messages.filter((message) => !duplicates.has(message));
+    const outcome = new Map<Message, Message | Error>(messages.map((message) => [message, duplicates.has(message) ? duplicateEventId(message) : message]));
+    const failure = await this.store(fresh, deliveriesOf);
+    if (failure) {
+      // Whatever refused the batch (a concurrent writer of the same eventId) refuses only its own message.
+      for (const message of fresh) outcome.set(message, (await this.store([message], deliveriesOf)) ?? message);
     }
-    const stored = messages.filter((message) => results.get(message) === true);
+    const stored = fresh.filter((message) => outcome.get(message) === message);
     try {
-      await this.scheduler.schedule(stored.flatMap((message) => rowsOf.get(message)!));
+      await this.scheduler.schedule(stored.flatMap((message) => deliveriesOf.get(message)!));
     } catch (error) {
       this.logger.warn({ msg: 'first attempts not scheduled; the reconciler will', messages: stored.length, error: (error as Error).message });
     }
-    return batch.map(({ message }) => results.get(message)!);
+    return results.map((result) => (result instanceof Error ? result : outcome.get(result)!));
   }
 
-  private async store(messages: Message[], rowsOf: Map<Message, DeliveryRow[]>): Promise<void> {
-    if (messages.length === 0) return;
-    const fannedOutAt = new Date();
-    for (const message of messages) message.fannedOutAt = fannedOutAt;
-    const write = () =>
-      inTransaction(this.db, async (tx) => {
-        await insertRows(tx, Message, messages);
-        await insertRows(
-          tx,
-          Delivery,
-          messages.flatMap((message) => rowsOf.get(message)!),
-        );
-      });
-    // Alone, a unique violation can only be the message's eventId, taken meanwhile by another writer.
-    await (messages.length === 1 ? conflictOnDuplicate(write, duplicateEventId(messages[0]).message) : write());
+  /** Stores messages with their deliveries; answers the error that refused them (a duplicate eventId of a lone message as a ConflictError). */
+  private async store(messages: Message[], deliveriesOf: Map<Message, Delivery[]>): Promise<Error | undefined> {
+    if (messages.length === 0) return undefined;
+    try {
+      await this.messages.insertWithDeliveries(
+        messages,
+        messages.flatMap((message) => deliveriesOf.get(message)!),
+      );
+      return undefined;
+    } catch (error) {
+      return messages.length === 1 && error instanceof DuplicateError ? duplicateEventId(messages[0]) : (error as Error);
+    }
   }
 
   /** Messages whose eventId their application already has, or an earlier message of the same batch has. */
   private async duplicateEventIds(messages: Message[]): Promise<Set<Message>> {
     const withEventId = messages.filter((message) => message.eventId !== null);
-    if (withEventId.length === 0) return new Set();
     const key = (appId: string, eventId: string) => `${appId}\n${eventId}`;
-    const existing = await this.db.getRepository(Message).find({
-      select: { appId: true, eventId: true },
-      where: { appId: In([...new Set(withEventId.map((message) => message.appId))]), eventId: In(withEventId.map((message) => message.eventId)) },
-    });
-    const taken = new Set(existing.map((message) => key(message.appId, message.eventId!)));
+    const taken = new Set(
+      (await this.messages.takenEventIds(withEventId.map((message) => ({ appId: message.appId, eventId: message.eventId! })))).map((pair) =>
+        key(pair.appId, pair.eventId),
+      ),
+    );
     const duplicates = new Set<Message>();
     for (const message of withEventId) {
       const k = key(message.appId, message.eventId!);
@@ -136,42 +131,29 @@ export class FanoutService {
   }
 
   /**
-   * Creates one delivery per matching endpoint and schedules the first attempts. Safe to run again for
-   * the same message (a crash, a re-enqueue): the unique (message, endpoint) constraint keeps one row per
-   * pair, and only deliveries still waiting for their first attempt are scheduled.
+   * Deliveries for (message, endpoint) pairs that have none yet, and the first attempt of each delivery of
+   * these messages (to `endpointId` only, when given) still waiting for it. Safe to run again: the unique
+   * (message, endpoint) pair keeps one row per pair. Answers how many were scheduled.
    */
-  async fanOut(messageId: string): Promise<void> {
-    const message = await this.db.getRepository(Message).findOneBy({ id: messageId });
-    if (!message) {
-      this.logger.warn({ msg: 'fan-out for a message that no longer exists', msgId: messageId });
-      return;
-    }
-    const endpoints = await this.db.getRepository(Endpoint).findBy({ appId: message.appId, disabled: false });
-    const targets = endpoints.filter((endpoint) => endpointAccepts(endpoint, message));
-    const scheduled = await this.createDeliveries(
-      targets.map((endpoint) => ({ message, endpoint })),
-      { messageId: message.id },
-    );
-    await this.db.getRepository(Message).update({ id: message.id }, { fannedOutAt: new Date() });
-    this.logger.debug({ msg: 'fanned out', appId: message.appId, msgId: message.id, deliveries: scheduled });
-  }
-
-  /**
-   * Inserts a delivery for each (message, endpoint) pair that has none, then schedules the first attempt
-   * of every delivery in `scope` still waiting for it. Returns how many were scheduled.
-   */
-  async createDeliveries(pairs: { message: Message; endpoint: Endpoint }[], scope: FindOptionsWhere<Delivery>): Promise<number> {
+  async deliver(pairs: { message: Message; endpoint: Endpoint }[], endpointId?: string): Promise<number> {
     if (pairs.length === 0) return 0;
-    await this.insertDeliveries(this.db.manager, this.deliveryRows(pairs), true);
-    const awaitingFirstAttempt = await this.db.getRepository(Delivery).findBy({ ...scope, status: DeliveryStatus.Pending, attemptCount: 0 });
-    await this.scheduler.schedule(awaitingFirstAttempt);
-    return awaitingFirstAttempt.length;
+    await this.deliveries.insertMissing(pairs.flatMap(({ message, endpoint }) => this.deliveryRows(message, [endpoint])));
+    const awaiting = await this.deliveries.awaitingFirstAttempt([...new Set(pairs.map(({ message }) => message.id))], endpointId);
+    await this.scheduler.schedule(awaiting);
+    return awaiting.length;
   }
 
-  private deliveryRows(pairs: { message: Message; endpoint: Endpoint }[]) {
+  /** Gives a message stored without its deliveries (by a Herald before 0.2) its deliveries, as ingest does now. */
+  async deliverStored(message: Message): Promise<void> {
+    const endpoints = await this.endpoints.enabledOf([message.appId]);
+    await this.deliver(endpoints.filter((endpoint) => endpointAccepts(endpoint, message)).map((endpoint) => ({ message, endpoint })));
+    await this.messages.markFannedOut(message.id, new Date());
+  }
+
+  private deliveryRows(message: Message, endpoints: Endpoint[]): Delivery[] {
     const now = new Date();
     const firstAttemptAt = new Date(now.getTime() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0));
-    return pairs.map(({ message, endpoint }) => ({
+    return endpoints.map((endpoint) => ({
       id: newId.delivery(),
       messageId: message.id,
       endpointId: endpoint.id,
@@ -184,18 +166,22 @@ export class FanoutService {
       updatedAt: now,
     }));
   }
+}
 
-  /** `orIgnore` when rows may already exist (a re-run): the unique (message, endpoint) pair keeps one. */
-  private async insertDeliveries(db: EntityManager, rows: DeliveryRow[], orIgnore = false): Promise<void> {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const insert = db
-        .createQueryBuilder()
-        .insert()
-        .into(Delivery)
-        .values(rows.slice(i, i + INSERT_CHUNK));
-      await (orIgnore ? insert.orIgnore() : insert).execute();
-    }
-  }
+function newMessage(application: Application, input: MessageInput): Message {
+  const now = new Date();
+  return {
+    id: newId.message(),
+    appId: application.id,
+    eventType: input.eventType,
+    eventId: input.eventId ?? null,
+    payload: JSON.stringify(input.payload),
+    channels: input.channels ?? null,
+    tags: input.tags ?? null,
+    createdAt: now,
+    // Its deliveries are stored with it.
+    fannedOutAt: now,
+  };
 }
 
 const duplicateEventId = (message: Message) => new ConflictError(`A message with eventId "${message.eventId}" already exists in this application`);

@@ -1,12 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { EndpointHealthState } from '@herald/contract';
+import type { SigningSecret } from '@herald/signing';
 import { JsonColumn, TimestampColumn } from './columns';
-
-/** A signing secret; after a rotation the previous one keeps signing until `expiresAt`. */
-export interface EndpointSecret {
-  key: string;
-  expiresAt: number | null;
-}
 
 @Entity('endpoints')
 @Index('uq_endpoints_app_uid', ['appId', 'uid'], { unique: true })
@@ -33,7 +28,7 @@ export class Endpoint {
   @JsonColumn({ nullable: true }) channels: string[] | null;
   @JsonColumn() headers: Record<string, string>;
   @JsonColumn() metadata: Record<string, string>;
-  @JsonColumn() secrets: EndpointSecret[];
+  @JsonColumn() secrets: SigningSecret[];
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;
   @TimestampColumn({ name: 'updated_at' }) updatedAt: Date;
 }

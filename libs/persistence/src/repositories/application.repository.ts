@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database';
+import { Application, Delivery, Endpoint, Message, MessageAttempt } from '../entities';
+import { orDuplicate } from '../errors';
+import { Page, PageRequest, paginate } from '../pagination';
+import { findIn } from '../rows';
+
+@Injectable()
+export class ApplicationRepository {
+  constructor(private readonly db: Database) {}
+
+  list(page: PageRequest): Promise<Page<Application>> {
+    return paginate(this.db.reader.getRepository(Application).createQueryBuilder('app'), 'app.id', (app) => app.id, page);
+  }
+
+  findByIdOrUid(idOrUid: string): Promise<Application | null> {
+    return this.db.reader.getRepository(Application).findOne({ where: [{ id: idOrUid }, { uid: idOrUid }] });
+  }
+
+  findByUid(uid: string): Promise<Application | null> {
+    return this.db.reader.getRepository(Application).findOneBy({ uid });
+  }
+
+  /** The applications named by id or uid, keyed by the name used: ingest resolves a whole batch in one go. */
+  async findManyByIdOrUid(idsOrUids: string[]): Promise<Map<string, Application>> {
+    const [byId, byUid] = await Promise.all([findIn(this.db.reader, Application, 'id', idsOrUids), findIn(this.db.reader, Application, 'uid', idsOrUids)]);
+    return new Map([
+      ...byUid.map((application) => [application.uid!, application] as const),
+      ...byId.map((application) => [application.id, application] as const),
+    ]);
+  }
+
+  /** Throws DuplicateError when the uid is taken. */
+  insert(application: Application): Promise<void> {
+    return this.db.write((db) => orDuplicate(async () => void (await db.getRepository(Application).insert(application))));
+  }
+
+  /** Throws DuplicateError when the uid is taken. */
+  update(application: Application): Promise<void> {
+    return this.db.write((db) => orDuplicate(async () => void (await db.getRepository(Application).update({ id: application.id }, application))));
+  }
+
+  /** Deletes the application with its endpoints, messages and their delivery history; answers the ids of the endpoints it had. */
+  deleteWithHistory(id: string): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      const endpoints = await tx.getRepository(Endpoint).find({ select: { id: true }, where: { appId: id } });
+      for (const entity of [MessageAttempt, Delivery, Message, Endpoint]) await tx.getRepository(entity).delete({ appId: id });
+      await tx.getRepository(Application).delete({ id });
+      return endpoints.map((endpoint) => endpoint.id);
+    });
+  }
+}
