@@ -92,5 +92,3 @@ function useHashRoute(): Route {
   }, []);
   return route;
 }
-
-export const endpointLink = (appId: string, endpointId: string) => `#/app/${encodeURIComponent(appId)}/endpoint/${encodeURIComponent(endpointId)}`;

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import { endpointLink } from '../app';
+import { endpointLink } from '../links';
 import { clock } from '../format';
 import type { AttemptOutcome } from '@herald/contract';
 import { FEED_LIMIT, LiveState } from '../store';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApplicationOut, EndpointOut, EndpointState } from '@herald/contract';
 import { api } from '../api';
-import { endpointLink } from '../app';
+import { endpointLink } from '../links';
 import { millis, percent } from '../format';
 import { LiveState } from '../store';
 import { Chart } from './chart';
