@@ -1,4 +1,4 @@
-import { DomainModule } from '@herald/domain';
+import { ApplicationService, DomainModule, EndpointService } from '@herald/domain';
 import { LiveFeed } from '@herald/live';
 import { REDIS_CLIENT } from '@herald/queue';
 import Redis from 'ioredis';
@@ -43,5 +43,26 @@ describe('LiveFeed', () => {
     // Trimmed by whole stream nodes (`~`, 100 entries each): a little over the bound, far under the 3,300 sent.
     expect(await redis.xlen(feed.streamKey)).toBeLessThanOrEqual(1_100);
     expect(await redis.xlen(feed.streamKey)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('drops the running totals of an endpoint when it, or its application, is deleted', async () => {
+    const applications = herald.app.get(ApplicationService, { strict: false });
+    const endpoints = herald.app.get(EndpointService, { strict: false });
+    const { application } = await applications.create({ name: 'totals' });
+    const [kept, deleted, ofDeletedApp] = [
+      await endpoints.create(application.id, { url: 'https://example.com/kept' }),
+      await endpoints.create(application.id, { url: 'https://example.com/deleted' }),
+      await endpoints.create((await applications.create({ name: 'deleted' })).application.id, { url: 'https://example.com/gone' }),
+    ];
+    for (const endpoint of [kept, deleted, ofDeletedApp]) await feed.attempt({ ...attempt(0), appId: endpoint.appId, endpointId: endpoint.id });
+    const counted = async () => Object.keys(await feed.totals());
+    expect(await counted()).toEqual(expect.arrayContaining([kept.id, deleted.id, ofDeletedApp.id]));
+
+    await endpoints.delete(application.id, deleted.id);
+    await applications.delete(ofDeletedApp.appId);
+    const left = await counted();
+    expect(left).toContain(kept.id);
+    expect(left).not.toContain(deleted.id);
+    expect(left).not.toContain(ofDeletedApp.id);
   });
 });
