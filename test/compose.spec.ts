@@ -1,8 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES } from '@herald/config';
+import { CONFIG_VARIABLES, loadConfig } from '@herald/config';
+import { composeLiteral, dockerDuration, parseDockerfile } from './support/dockerfile';
 import { REPO_ROOT } from './support/process';
+
+/** The npm script whose command each Herald service runs. */
+const SCRIPT_OF: Record<string, string> = { migrate: 'migrate', ingest: 'start:ingest', delivery: 'start:delivery', admin: 'start:admin' };
+
+/**
+ * A container command as the line an npm script would run: `sh -c "exec …"` (a shell only to expand
+ * ${HERALD_MAX_HEAP_MB}; exec then hands its process to node), or a plain argv. Never npm: as the child of
+ * PID 1 it does not pass SIGTERM on reliably, and graceful shutdown never happens.
+ */
+function commandLine(argv: string[]): string {
+  if (argv[0] === 'sh' && argv[1] === '-c') {
+    expect(argv).toHaveLength(3);
+    expect(argv[2]).toMatch(/^exec node /);
+    return argv[2].slice('exec '.length);
+  }
+  expect(argv[0]).toBe('node');
+  for (const arg of argv) expect(arg).not.toMatch(/[\s$]/); // no shell here to expand anything
+  return argv.join(' ');
+}
 
 /**
  * There is no Docker engine here, so docker-compose.yml and the Dockerfile are checked for what can break
@@ -25,13 +45,24 @@ describe('docker-compose.yml', () => {
     expect(command.join(' ')).toContain('--maxmemory-policy noeviction');
   });
 
-  it.each(heraldServices)('%s runs an npm script that exists and starts a file the build produces', (name) => {
-    const [npm, run, script] = compose.services[name].command;
-    expect([npm, run]).toEqual(['npm', 'run']);
-    expect(scripts[script]).toBeDefined();
-    const file = /^node (?:--\S+ )*(\S+)$/.exec(scripts[script])?.[1]; // after any node flags (the heap cap)
+  it.each(heraldServices)('%s runs the command of its npm script, without npm, and starts a file the build produces', (name) => {
+    const script = scripts[SCRIPT_OF[name]];
+    expect(script).toBeDefined();
+    // `$$` is compose's literal `$`: the container's shell, not compose, reads HERALD_MAX_HEAP_MB.
+    expect(commandLine((compose.services[name].command as string[]).map(composeLiteral))).toBe(script);
+    const file = /^node (?:--\S+ )*(\S+)$/.exec(script)?.[1]; // after any node flags (the heap cap)
     expect(file).toBeDefined();
     expect(existsSync(join(REPO_ROOT, file!))).toBe(true);
+  });
+
+  it.each(heraldServices)("%s keeps the image's init as PID 1 (no entrypoint of its own)", (name) => {
+    expect(compose.services[name].entrypoint).toBeUndefined();
+  });
+
+  it.each(heraldServices)('%s gives a SIGTERM more time than HERALD_SHUTDOWN_TIMEOUT before Docker kills it', (name) => {
+    const service = compose.services[name];
+    const config = loadConfig({ ...service.environment, HERALD_API_TOKEN: 'a-token-of-enough-length' });
+    expect(dockerDuration(service.stop_grace_period ?? '10s')).toBeGreaterThan(config.shutdownTimeoutMs);
   });
 
   it.each(heraldServices)('%s only sets variables Herald reads', (name) => {
@@ -58,10 +89,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('has a Dockerfile whose default command is an npm script that exists', () => {
-    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-    const cmd = JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]) as string[];
-    expect(cmd.slice(0, 2)).toEqual(['npm', 'run']);
-    expect(scripts[cmd[2]]).toBeDefined();
+  it("has a Dockerfile that runs, under tini, the command of npm's start:all-in-one", () => {
+    const { stages } = parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+    const image = stages[stages.length - 1].instructions;
+    const last = (keyword: string) => JSON.parse(image.filter((instruction) => instruction.keyword === keyword).pop()!.args) as string[];
+    expect(last('ENTRYPOINT')).toEqual(['tini', '--']);
+    expect(commandLine(last('CMD'))).toBe(scripts['start:all-in-one']);
   });
 });
