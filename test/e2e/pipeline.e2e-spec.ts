@@ -31,9 +31,9 @@ describe.each(DATABASE_KINDS)('pipeline end to end through the svix SDK (%s)', (
 
     const endpoint = await svix.endpoint.create(`shop-${database}`, {
       url: receiver.on('/orders', 200),
-      filterTypes: ['order.created', 'order.paid'],
+      eventTypes: ['order.created', 'order.paid'],
     });
-    expect(endpoint.filterTypes).toEqual(['order.created', 'order.paid']);
+    expect(endpoint.eventTypes).toEqual(['order.created', 'order.paid']);
     const { key: secret } = await svix.endpoint.getSecret(app.id, endpoint.id);
 
     const sent = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ApiException, ApplicationOut, EndpointOut, MessageAttemptTriggerType, MessageOut, MessageStatus, Ordering, Svix } from 'svix';
+import { ApiException, ApplicationOut, EndpointOut, MessageAttemptTriggerType, MessageOut, MessageStatus, Ordering, Svix } from 'svix1';
 import { Webhook } from 'standardwebhooks';
 import { DATABASE_KINDS } from '../support/databases';
 import { startTestHerald, TestHerald } from '../support/herald';

@@ -13,15 +13,15 @@ describe('EndpointGate', () => {
   afterAll(async () => herald?.close());
 
   it('lets at most the cap of attempts in flight per endpoint, and frees a slot on release', async () => {
-    const endpoint = { id: 'ep_cap', rateLimit: null };
+    const endpoint = { id: 'ep_cap', throttleRate: null };
     expect(await Promise.all(['a', 'b', 'c', 'd'].map((holder) => gate.acquire(endpoint, holder)))).toEqual([0, 0, 0, 250]);
-    expect(await gate.acquire({ id: 'ep_other', rateLimit: null }, 'a')).toBe(0); // another endpoint is not affected
+    expect(await gate.acquire({ id: 'ep_other', throttleRate: null }, 'a')).toBe(0); // another endpoint is not affected
     await gate.release(endpoint.id, 'b');
     expect(await gate.acquire(endpoint, 'd')).toBe(0);
   });
 
   it('lets an attempt of a full endpoint wait briefly for a slot this process releases, instead of bouncing it', async () => {
-    const endpoint = { id: 'ep_wait', rateLimit: null };
+    const endpoint = { id: 'ep_wait', throttleRate: null };
     for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder)).toBe(0);
     const waiting = gate.acquire(endpoint, 'd');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -32,7 +32,7 @@ describe('EndpointGate', () => {
   });
 
   it('expires the slot of a holder that never released it (a crashed worker)', async () => {
-    const endpoint = { id: 'ep_crash', rateLimit: null };
+    const endpoint = { id: 'ep_crash', throttleRate: null };
     const now = Date.now();
     for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder, now)).toBe(0);
     expect(await gate.acquire(endpoint, 'd', now)).toBeGreaterThan(0);
@@ -40,7 +40,7 @@ describe('EndpointGate', () => {
   });
 
   it('holds an endpoint to its rateLimit per second, then lets it go on the next second', async () => {
-    const endpoint = { id: 'ep_rate', rateLimit: 2 };
+    const endpoint = { id: 'ep_rate', throttleRate: 2 };
     const second = Math.floor(Date.now() / 1_000) * 1_000 + 1_000;
     const results: number[] = [];
     for (const holder of ['a', 'b', 'c']) {

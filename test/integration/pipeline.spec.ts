@@ -63,7 +63,7 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
   }
 
   it('round-trips every column type through the migrated schema', async () => {
-    const app = (await applications.create({ name: 'Types', uid: `types-${database}`, metadata: { team: 'ünïcødé' }, rateLimit: 7 })).application;
+    const app = (await applications.create({ name: 'Types', uid: `types-${database}`, metadata: { team: 'ünïcødé' }, throttleRate: 7 })).application;
     const stored = await applications.get(`types-${database}`);
     expect(stored).toEqual(app);
     expect(stored.createdAt).toBeInstanceOf(Date);

@@ -7,6 +7,7 @@ import { DomainModule } from '@herald/domain';
 import { QueueName } from '@herald/queue';
 import { ApplicationController } from './application.controller';
 import { AttemptController } from './attempt.controller';
+import { BackgroundTaskController } from './background-task.controller';
 import { EndpointController } from './endpoint.controller';
 import { EventTypeController } from './event-type.controller';
 import { LiveEventReader } from './live/live-event.reader';
@@ -16,6 +17,7 @@ import { StreamController } from './live/stream.controller';
 import { StreamSlots } from './live/stream-slots';
 import { ApplicationPipe } from './application.param';
 import { MessageController } from './message.controller';
+import { NotSupportedController } from './not-supported.controller';
 import { BULL_BOARD_ROUTE, BullBoardAuth } from './operator/bull-board-auth';
 import { SessionController } from './operator/session.controller';
 import { AdminUi } from './ui/admin-ui';
@@ -29,7 +31,17 @@ import { AdminUi } from './ui/admin-ui';
     BullBoardModule.forRoot({ route: BULL_BOARD_ROUTE, adapter: BullBoardFastifyAdapter }),
     BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter }))),
   ],
-  controllers: [ApplicationController, EventTypeController, EndpointController, MessageController, AttemptController, StreamController, SessionController],
+  controllers: [
+    ApplicationController,
+    EventTypeController,
+    EndpointController,
+    MessageController,
+    AttemptController,
+    StreamController,
+    SessionController,
+    BackgroundTaskController,
+    NotSupportedController,
+  ],
   providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, ApplicationPipe],
 })
 export class AdminModule {}

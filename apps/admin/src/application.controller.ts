@@ -2,13 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import type { FastifyReply } from 'fastify';
 import {
   ApplicationCreateQuerySchema,
+  ApplicationListQuery,
+  ApplicationListQuerySchema,
   ApplicationIn,
   ApplicationInSchema,
   applicationOut,
   ApplicationPatch,
   ApplicationPatchSchema,
-  ListQuery,
-  ListQuerySchema,
   listResponse,
   UpsertIdSchema,
 } from '@herald/api';
@@ -21,8 +21,8 @@ export class ApplicationController {
   constructor(private readonly applications: ApplicationService) {}
 
   @Get()
-  async list(@Query({ schema: ListQuerySchema }) page: ListQuery) {
-    return listResponse(await this.applications.list(page), applicationOut);
+  async list(@Query({ schema: ApplicationListQuerySchema }) { page, filter }: ApplicationListQuery) {
+    return listResponse(await this.applications.list(page, filter), applicationOut);
   }
 
   /** 201 when created; 200 when `get_if_exists=true` found one with the same uid. */

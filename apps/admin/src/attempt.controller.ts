@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   AttemptedQuery,
   AttemptedQuerySchema,
@@ -10,7 +10,7 @@ import {
   messageEndpointOut,
 } from '@herald/api';
 import { AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
-import type { Application } from '@herald/persistence';
+import type { Application, MessageAttempt, Page } from '@herald/persistence';
 import { AppParam } from './application.param';
 
 /** The attempt log and per-endpoint delivery state, and resend. */
@@ -27,21 +27,17 @@ export class AttemptController {
   async byEndpoint(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
-    @Query({ schema: AttemptListQuerySchema }) { page, filter }: AttemptListQuery,
+    @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery,
   ) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
-    return listResponse(await this.attempts.listByEndpoint(application.id, endpoint.id, filter, page), attemptOut);
+    return this.withMessages(application, await this.attempts.listByEndpoint(application.id, endpoint.id, query.filter, query.page), query);
   }
 
   @Get('attempt/msg/:msg_id')
-  async byMessage(
-    @AppParam() application: Application,
-    @Param('msg_id') msgId: string,
-    @Query({ schema: AttemptListQuerySchema }) { page, filter }: AttemptListQuery,
-  ) {
+  async byMessage(@AppParam() application: Application, @Param('msg_id') msgId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
     const message = await this.messages.get(application.id, msgId);
-    const endpointId = filter.endpointId && (await this.endpoints.get(application.id, filter.endpointId)).id;
-    return listResponse(await this.attempts.listByMessage(application.id, message.id, { ...filter, endpointId }, page), attemptOut);
+    const endpointId = query.filter.endpointId && (await this.endpoints.get(application.id, query.filter.endpointId)).id;
+    return this.withMessages(application, await this.attempts.listByMessage(application.id, message.id, { ...query.filter, endpointId }, query.page), query);
   }
 
   @Get('msg/:msg_id/attempt/:attempt_id')
@@ -54,11 +50,11 @@ export class AttemptController {
   async attemptedMessages(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
-    @Query({ schema: AttemptedQuerySchema }) { page, filter }: AttemptedQuery,
+    @Query({ schema: AttemptedQuerySchema }) { page, filter, withContent }: AttemptedQuery,
   ) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
     return listResponse(await this.attempts.attemptedMessages(application.id, endpoint.id, filter, page), ({ message, delivery }) =>
-      endpointMessageOut(message, delivery),
+      endpointMessageOut(message, delivery, withContent),
     );
   }
 
@@ -74,6 +70,13 @@ export class AttemptController {
     );
   }
 
+  @Delete('msg/:msg_id/attempt/:attempt_id/content')
+  @HttpCode(204)
+  async expungeContent(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('attempt_id') attemptId: string): Promise<void> {
+    const message = await this.messages.get(application.id, msgId);
+    await this.attempts.expungeContent(application.id, message.id, attemptId);
+  }
+
   /** A new, manual attempt of the message to the endpoint, with the same webhook-id. Answers `{}`, as Svix does. */
   @Post('msg/:msg_id/endpoint/:endpoint_id/resend')
   @HttpCode(202)
@@ -81,5 +84,16 @@ export class AttemptController {
     const [message, endpoint] = await Promise.all([this.messages.get(application.id, msgId), this.endpoints.get(application.id, endpointId)]);
     await this.redelivery.resend(message, endpoint);
     return {};
+  }
+
+  /** A page of attempts as Svix lists them, each with its message when asked (`with_msg`), read for the whole page at once. */
+  private async withMessages(application: Application, page: Page<MessageAttempt>, { withMessage, withContent }: AttemptListQuery) {
+    const messages = withMessage
+      ? await this.messages.byIds(
+          application.id,
+          page.items.map((attempt) => attempt.messageId),
+        )
+      : undefined;
+    return listResponse(page, (attempt) => attemptOut(attempt, messages && { message: messages.get(attempt.messageId), withContent }));
   }
 }

@@ -21,9 +21,12 @@ import {
   StatsQuerySchema,
   TimeRangeIn,
   TimeRangeInSchema,
+  backgroundTaskOut,
+  BulkReplayIn,
+  BulkReplayInSchema,
   UpsertIdSchema,
 } from '@herald/api';
-import { EndpointService, RedeliveryService, timeSortableId } from '@herald/domain';
+import { BackgroundTaskService, deliveryStatusOf, EndpointService, RedeliveryService } from '@herald/domain';
 import { endpointStats, LiveFeed } from '@herald/live';
 import type { Application } from '@herald/persistence';
 import { currentSecret } from '@herald/signing';
@@ -34,6 +37,7 @@ export class EndpointController {
   constructor(
     private readonly endpoints: EndpointService,
     private readonly redelivery: RedeliveryService,
+    private readonly tasks: BackgroundTaskService,
     private readonly live: LiveFeed,
   ) {}
 
@@ -116,20 +120,43 @@ export class EndpointController {
     await this.endpoints.patchHeaders(application.id, endpointId, input);
   }
 
-  /** Re-sends the deliveries that failed in the range. Done before answering, so the task is reported finished. */
+  /** Puts the deliveries that failed in the range back on the schedule; a background task that has finished by the answer. */
   @Post(':endpoint_id/recover')
   @HttpCode(202)
   async recover(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
-    await this.redelivery.recover(await this.endpoints.get(application.id, endpointId), input.since, input.until);
-    return finishedTask('endpoint.recover');
+    const endpoint = await this.endpoints.get(application.id, endpointId);
+    return backgroundTaskOut(
+      await this.tasks.run('endpoint.recover', application.id, async () => ({
+        messagesSent: await this.redelivery.recover(endpoint, input.since, input.until),
+      })),
+    );
   }
 
   /** Sends the messages of the range this endpoint should have had and never got. */
   @Post(':endpoint_id/replay-missing')
   @HttpCode(202)
   async replayMissing(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
-    await this.redelivery.replayMissing(await this.endpoints.get(application.id, endpointId), input.since, input.until);
-    return finishedTask('endpoint.replay');
+    const endpoint = await this.endpoints.get(application.id, endpointId);
+    return backgroundTaskOut(
+      await this.tasks.run('endpoint.replay', application.id, async () => ({
+        messagesSent: await this.redelivery.replayMissing(endpoint, input.since, input.until),
+      })),
+    );
+  }
+
+  /** Sends again every message of the range it was sent before, that matches the filters. */
+  @Post(':endpoint_id/bulk-replay')
+  @HttpCode(202)
+  async bulkReplay(
+    @AppParam() application: Application,
+    @Param('endpoint_id') endpointId: string,
+    @Body({ schema: BulkReplayInSchema }) { since, until, filter }: BulkReplayIn,
+  ) {
+    const endpoint = await this.endpoints.get(application.id, endpointId);
+    const work = async () => ({
+      messagesSent: await this.redelivery.bulkReplay(endpoint, since, until, { ...filter, status: deliveryStatusOf(filter.status) }),
+    });
+    return backgroundTaskOut(await this.tasks.run('endpoint.bulk-replay', application.id, work));
   }
 
   /**
@@ -142,9 +169,4 @@ export class EndpointController {
     const [counts, window] = await Promise.all([this.endpoints.stats(endpoint, query.since, query.until), this.live.window(new Set([endpoint.id]))]);
     return { ...counts, window: { windowMs: window.windowMs, ...endpointStats(window, endpoint.id) } };
   }
-}
-
-/** Svix's background-task answer; Herald finishes these tasks within the request. */
-function finishedTask(task: 'endpoint.recover' | 'endpoint.replay') {
-  return { id: `qtask_${timeSortableId()}`, status: 'finished', task, updatedAt: new Date().toISOString() };
 }

@@ -1,5 +1,15 @@
-import type { ApplicationOut, AttemptOut, EndpointMessageOut, EndpointOut, EventTypeOut, ListResponse, MessageEndpointOut, MessageOut } from '@herald/contract';
-import type { Application, Delivery, Endpoint, EventType, Message, MessageAttempt } from '@herald/persistence';
+import type {
+  ApplicationOut,
+  AttemptOut,
+  BackgroundTaskOut,
+  EndpointMessageOut,
+  EndpointOut,
+  EventTypeOut,
+  ListResponse,
+  MessageEndpointOut,
+  MessageOut,
+} from '@herald/contract';
+import type { Application, BackgroundTask, Delivery, Endpoint, EventType, Message, MessageAttempt } from '@herald/persistence';
 import { AttemptStatus, DeliveryStatus } from '@herald/persistence';
 import { RawJson } from './raw-json';
 
@@ -18,6 +28,7 @@ const STATUS_TEXT: Record<AttemptStatus, string> = {
   [AttemptStatus.Pending]: 'pending',
   [AttemptStatus.Fail]: 'fail',
   [AttemptStatus.Sending]: 'sending',
+  [AttemptStatus.Canceled]: 'canceled',
 };
 
 export function applicationOut(app: Application): ApplicationOut {
@@ -25,8 +36,9 @@ export function applicationOut(app: Application): ApplicationOut {
     id: app.id,
     uid: app.uid ?? undefined,
     name: app.name,
-    rateLimit: app.rateLimit ?? undefined,
+    // One field under Svix 2.x's name and 1.x's.
     throttleRate: app.throttleRate ?? undefined,
+    rateLimit: app.throttleRate ?? undefined,
     metadata: app.metadata,
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),
@@ -40,7 +52,8 @@ export function eventTypeOut(eventType: EventType, withContent = true): EventTyp
     archived: eventType.archived,
     deprecated: eventType.deprecated,
     schemas: withContent ? (eventType.schemas ?? undefined) : undefined,
-    featureFlag: eventType.featureFlag ?? undefined,
+    featureFlags: eventType.featureFlags ?? undefined,
+    featureFlag: eventType.featureFlags?.[0] ?? undefined,
     groupName: eventType.groupName ?? undefined,
     createdAt: eventType.createdAt.toISOString(),
     updatedAt: eventType.updatedAt.toISOString(),
@@ -55,10 +68,12 @@ export function endpointOut(endpoint: Endpoint): EndpointOut {
     description: endpoint.description,
     version: endpoint.version,
     disabled: endpoint.disabled,
+    // One field each under Svix 2.x's name and 1.x's.
+    eventTypes: endpoint.filterTypes ?? undefined,
     filterTypes: endpoint.filterTypes ?? undefined,
     channels: endpoint.channels ?? undefined,
-    rateLimit: endpoint.rateLimit ?? undefined,
     throttleRate: endpoint.throttleRate ?? undefined,
+    rateLimit: endpoint.throttleRate ?? undefined,
     metadata: endpoint.metadata,
     createdAt: endpoint.createdAt.toISOString(),
     updatedAt: endpoint.updatedAt.toISOString(),
@@ -70,12 +85,30 @@ export function messageOut(message: Message, withContent = true): MessageOut {
     id: message.id,
     eventType: message.eventType,
     eventId: message.eventId ?? undefined,
-    // Serialised as the JSON text it holds (stringifyWithRawJson).
-    payload: withContent ? (new RawJson(message.payload) as unknown as Record<string, unknown>) : {},
+    payload: withContent ? payloadOf(message) : {},
     channels: message.channels ?? undefined,
     tags: message.tags ?? undefined,
     timestamp: message.createdAt.toISOString(),
+    deliverAt: message.deliverAt?.toISOString() ?? undefined,
   };
+}
+
+/**
+ * The payload as it was stored and signed, spliced into the response (stringifyWithRawJson), never parsed
+ * and serialised again. A raw message (messageInRaw) shows its body when that is a JSON object, else `{}`.
+ */
+function payloadOf(message: Message): Record<string, unknown> {
+  if (message.contentType !== null && !isJsonObject(message.payload)) return {};
+  return new RawJson(message.payload) as unknown as Record<string, unknown>;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /** Svix's per-endpoint message status, from a delivery's state. */
@@ -99,7 +132,8 @@ export function messageEndpointOut(endpoint: Endpoint, delivery: Delivery): Mess
   return { ...endpointOut(endpoint), status, statusText: STATUS_TEXT[status], nextAttempt: delivery.nextAttemptAt?.toISOString() ?? null };
 }
 
-export function attemptOut(attempt: MessageAttempt): AttemptOut {
+/** An attempt, with its message when one is given (`with_msg=true`). */
+export function attemptOut(attempt: MessageAttempt, message?: { message: Message | undefined; withContent: boolean }): AttemptOut {
   return {
     id: attempt.id,
     msgId: attempt.messageId,
@@ -114,5 +148,10 @@ export function attemptOut(attempt: MessageAttempt): AttemptOut {
     statusText: STATUS_TEXT[attempt.status],
     triggerType: attempt.triggerType,
     timestamp: attempt.createdAt.toISOString(),
+    ...(message?.message ? { msg: messageOut(message.message, message.withContent) } : {}),
   };
+}
+
+export function backgroundTaskOut(task: BackgroundTask): BackgroundTaskOut {
+  return { id: task.id, status: task.status, task: task.task, data: task.data, updatedAt: task.updatedAt.toISOString() };
 }

@@ -1,5 +1,7 @@
 import { validateHeaderValue } from 'node:http';
 import { z } from 'zod';
+import type { ApplicationInput, EndpointInput, EndpointSettings, EventTypeInput, EventTypeSettings, MessageInput } from '@herald/domain';
+import { EVENT_TYPES, FEATURE_FLAGS, THROTTLE_RATE, withRenames } from './renamed';
 
 /**
  * Request bodies and queries of the Svix v1 API, field for field (camelCase JSON, snake_case queries),
@@ -80,60 +82,73 @@ export const EventTypeNameSchema = eventTypeName;
 
 // Applications
 
-export const ApplicationInSchema = z.object({
+const applicationFields = z.object({
   name: z.string().min(1).max(256),
   uid: uid.nullish(),
-  rateLimit: positiveInt.nullish(),
   throttleRate: positiveInt.nullish(),
+  rateLimit: positiveInt.nullish(),
   metadata: metadata.optional(),
 });
-export type ApplicationIn = z.infer<typeof ApplicationInSchema>;
 
-export const ApplicationPatchSchema = ApplicationInSchema.partial();
-export type ApplicationPatch = z.infer<typeof ApplicationPatchSchema>;
+export const ApplicationInSchema = withRenames<ApplicationInput>(applicationFields, [THROTTLE_RATE]);
+export type ApplicationIn = ApplicationInput;
+
+export const ApplicationPatchSchema = withRenames<Partial<ApplicationInput>>(applicationFields.partial(), [THROTTLE_RATE]);
+export type ApplicationPatch = Partial<ApplicationInput>;
 
 // Event types
 
-export const EventTypeInSchema = z.object({
+const featureFlag = z.string().min(1).max(256).regex(ID_PATTERN, ID_HINT);
+const eventTypeFields = z.object({
   name: eventTypeName,
   description: description,
   archived: z.boolean().optional(),
   deprecated: z.boolean().optional(),
   schemas: z.record(z.string(), z.unknown()).nullish(),
-  featureFlag: z.string().max(256).nullish(),
+  featureFlags: z.array(featureFlag).max(20).nullish(),
+  featureFlag: featureFlag.nullish(),
   groupName: z.string().max(256).nullish(),
 });
-export type EventTypeIn = z.infer<typeof EventTypeInSchema>;
 
-export const EventTypeUpdateSchema = EventTypeInSchema.omit({ name: true });
-export type EventTypeUpdate = z.infer<typeof EventTypeUpdateSchema>;
+export const EventTypeInSchema = withRenames<EventTypeInput>(eventTypeFields, [FEATURE_FLAGS]);
+export type EventTypeIn = EventTypeInput;
 
-export const EventTypePatchSchema = EventTypeUpdateSchema.partial();
-export type EventTypePatch = z.infer<typeof EventTypePatchSchema>;
+export const EventTypeUpdateSchema = withRenames<EventTypeSettings>(eventTypeFields.omit({ name: true }), [FEATURE_FLAGS]);
+export type EventTypeUpdate = EventTypeSettings;
+
+export const EventTypePatchSchema = withRenames<Partial<EventTypeSettings>>(eventTypeFields.omit({ name: true }).partial(), [FEATURE_FLAGS]);
+export type EventTypePatch = Partial<EventTypeSettings>;
 
 // Endpoints
 
-export const EndpointInSchema = z.object({
+const endpointFields = z.object({
   url: httpUrl,
   description: description.optional(),
   uid: uid.nullish(),
   version: positiveInt.nullish(),
   disabled: z.boolean().optional(),
+  eventTypes: filterTypes.nullish(),
   filterTypes: filterTypes.nullish(),
   channels: channels.nullish(),
   secret: secret.nullish(),
   headers: headers.nullish(),
-  rateLimit: positiveInt.nullish(),
   throttleRate: positiveInt.nullish(),
+  rateLimit: positiveInt.nullish(),
   metadata: metadata.optional(),
 });
-export type EndpointIn = z.infer<typeof EndpointInSchema>;
+const endpointRenames = [EVENT_TYPES, THROTTLE_RATE];
 
-export const EndpointUpdateSchema = EndpointInSchema.omit({ secret: true, headers: true });
-export type EndpointUpdate = z.infer<typeof EndpointUpdateSchema>;
+export const EndpointInSchema = withRenames<EndpointInput>(endpointFields, endpointRenames);
+export type EndpointIn = EndpointInput;
 
-export const EndpointPatchSchema = EndpointInSchema.omit({ headers: true }).partial();
-export type EndpointPatch = z.infer<typeof EndpointPatchSchema>;
+export const EndpointUpdateSchema = withRenames<EndpointSettings>(endpointFields.omit({ secret: true, headers: true }), endpointRenames);
+export type EndpointUpdate = EndpointSettings;
+
+export const EndpointPatchSchema = withRenames<Partial<EndpointSettings> & { secret?: string | null }>(
+  endpointFields.omit({ headers: true }).partial(),
+  endpointRenames,
+);
+export type EndpointPatch = Partial<EndpointSettings> & { secret?: string | null };
 
 export const EndpointHeadersInSchema = z.object({ headers });
 export type EndpointHeadersIn = z.infer<typeof EndpointHeadersInSchema>;
@@ -160,26 +175,92 @@ export type EndpointSecretRotateIn = z.infer<typeof EndpointSecretRotateInSchema
 export const TimeRangeInSchema = z.object({ since: timestamp, until: timestamp.nullish() });
 export type TimeRangeIn = z.infer<typeof TimeRangeInSchema>;
 
+/** Body of `bulk-replay`: a time range, and which of its messages. */
+export const BulkReplayInSchema = TimeRangeInSchema.extend({
+  eventTypes: z.array(eventTypeName).max(1_000).nullish(),
+  channel: channel.nullish(),
+  tag: z.string().max(128).nullish(),
+  status: z.number().int().min(0).max(4).nullish(),
+  statusCodeClass: z
+    .number()
+    .int()
+    .refine((value) => [0, 100, 200, 300, 400, 500].includes(value), 'expected 0, 100, 200, 300, 400 or 500')
+    .nullish(),
+}).transform(({ since, until, eventTypes, channel, tag, status, statusCodeClass }) => ({
+  since,
+  until,
+  filter: {
+    eventTypes: eventTypes ?? undefined,
+    channel: channel ?? undefined,
+    tag: tag ?? undefined,
+    status: status ?? undefined,
+    statusCodeClass: statusCodeClass ?? undefined,
+  },
+}));
+export type BulkReplayIn = z.output<typeof BulkReplayInSchema>;
+
 // Messages
 
-export const MessageInSchema = z.object({
-  eventType: eventTypeName,
-  payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }),
-  eventId: uid.nullish(),
-  channels: channels.nullish(),
-  tags: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .max(128)
-        .regex(/^[a-zA-Z0-9\-_./\\#]+$/, 'contains characters a tag may not'),
-    )
-    .min(1)
-    .max(5)
-    .nullish(),
-});
-export type MessageIn = z.infer<typeof MessageInSchema>;
+/** How far ahead a message may be scheduled (Svix allows a day). */
+const MAX_DELIVER_AHEAD_MS = 24 * 3_600_000;
+const contentType = z.string().min(1).max(256).refine(sendableHeaderValue, 'must be a valid Content-Type header value');
+
+export const MessageInSchema = z
+  .object({
+    eventType: eventTypeName,
+    payload: z.record(z.string(), z.unknown(), { message: 'must be a JSON object' }),
+    eventId: uid.nullish(),
+    channels: channels.nullish(),
+    tags: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(128)
+          .regex(/^[a-zA-Z0-9\-_./\\#]+$/, 'contains characters a tag may not'),
+      )
+      .min(1)
+      .max(5)
+      .nullish(),
+    /** Creates the application on the fly when the path names none (its uid, if given, must be the path's). */
+    application: ApplicationInSchema.nullish(),
+    deliverAt: timestamp.refine((at) => at.getTime() <= Date.now() + MAX_DELIVER_AHEAD_MS, 'must be at most 24 hours ahead').nullish(),
+    /** messageInRaw: the body to send as it is, instead of `payload`, and its content type. */
+    transformationsParams: z
+      .object({
+        rawPayload: z.string().optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+      })
+      .nullish(),
+    /** Accepted for Svix's SDKs; Herald keeps every payload HERALD_RETENTION_DAYS. */
+    payloadRetentionPeriod: z.number().int().min(1).max(90).nullish(),
+    payloadRetentionHours: z.number().int().min(1).max(2_160).nullish(),
+  })
+  .superRefine((message, ctx) => {
+    const type = Object.entries(message.transformationsParams?.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+    if (type !== undefined && !contentType.safeParse(type).success)
+      ctx.addIssue({ code: 'custom', path: ['transformationsParams', 'headers', 'content-type'], message: 'must be a valid Content-Type header value' });
+  })
+  .transform(
+    ({
+      transformationsParams,
+      payloadRetentionPeriod: _days,
+      payloadRetentionHours: _hours,
+      ...message
+    }): MessageInput & { application?: ApplicationInput | null } => {
+      const rawPayload = transformationsParams?.rawPayload;
+      if (rawPayload === undefined) return message;
+      const type = Object.entries(transformationsParams?.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+      return { ...message, raw: { payload: rawPayload, contentType: type ?? 'application/json' } };
+    },
+  );
+export type MessageIn = z.output<typeof MessageInSchema>;
+
+export const MessagePrecheckInSchema = z.object({ eventType: eventTypeName, channels: channels.nullish() });
+export type MessagePrecheckIn = z.infer<typeof MessagePrecheckInSchema>;
+
+export const BulkExpungeInSchema = z.object({ ids: z.array(z.string().min(1).max(256)).max(1_000).optional() });
+export type BulkExpungeIn = z.infer<typeof BulkExpungeInSchema>;
 
 // Queries
 
@@ -249,21 +330,29 @@ export type MessageListQuery = z.output<typeof MessageListQuerySchema>;
 
 export const WithContentQuerySchema = z.object({ with_content: withContent }).transform((query) => ({ withContent: query.with_content }));
 
-const attemptStatus = z.coerce.number({ message: 'expected 0, 1, 2 or 3' }).int().min(0).max(3);
+const attemptStatus = z.coerce.number({ message: 'expected 0, 1, 2, 3 or 4' }).int().min(0).max(4);
 const statusCodeClass = z.coerce
   .number()
   .int()
   .refine((value) => [0, 100, 200, 300, 400, 500].includes(value), 'expected 0, 100, 200, 300, 400 or 500');
+/** A tag as a filter: any text (a tag may not hold every character, so an odd one simply matches nothing). */
+const tagQuery = z.string().max(128).optional();
+/** Svix's SDKs always send it; Herald records no Sending or Canceled attempts, so it changes nothing. */
+const expandedStatuses = { expanded_statuses: booleanQuery };
 
 export const AttemptListQuerySchema = z
   .object({
     ...page('descending'),
     ...timeWindow,
+    ...expandedStatuses,
     status: attemptStatus.optional(),
     status_code_class: statusCodeClass.optional(),
     event_types: listQuery,
     channel: channel.optional(),
+    tag: tagQuery,
     endpoint_id: z.string().max(256).optional(),
+    with_msg: booleanQuery,
+    with_content: withContent,
   })
   .transform((query) => ({
     page: pageOf(query),
@@ -274,18 +363,66 @@ export const AttemptListQuerySchema = z
       statusCodeClass: query.status_code_class,
       eventTypes: query.event_types,
       channel: query.channel,
+      tag: query.tag,
       endpointId: query.endpoint_id,
     },
+    /** Each attempt with its message (`msg`), with or without its payload. */
+    withMessage: query.with_msg,
+    withContent: query.with_content,
   }));
 export type AttemptListQuery = z.output<typeof AttemptListQuerySchema>;
 
 export const AttemptedQuerySchema = z
-  .object({ ...page('descending'), ...timeWindow, status: attemptStatus.optional(), channel: channel.optional(), event_types: listQuery })
+  .object({
+    ...page('descending'),
+    ...timeWindow,
+    ...expandedStatuses,
+    status: attemptStatus.optional(),
+    channel: channel.optional(),
+    tag: tagQuery,
+    event_types: listQuery,
+    with_content: withContent,
+  })
   .transform((query) => ({
     page: pageOf(query),
-    filter: { before: query.before, after: query.after, status: query.status, channel: query.channel, eventTypes: query.event_types },
+    filter: { before: query.before, after: query.after, status: query.status, channel: query.channel, tag: query.tag, eventTypes: query.event_types },
+    withContent: query.with_content,
   }));
 export type AttemptedQuery = z.output<typeof AttemptedQuerySchema>;
 
+export const ApplicationListQuerySchema = z
+  .object({
+    ...page('ascending'),
+    exclude_apps_with_no_endpoints: booleanQuery,
+    exclude_apps_with_disabled_endpoints: booleanQuery,
+    /** Svix Play is Svix's hosted test receiver; Herald has none, so there is nothing to exclude. */
+    exclude_apps_with_svix_play_endpoints: booleanQuery,
+  })
+  .transform((query) => ({
+    page: pageOf(query),
+    filter: { withEndpoints: query.exclude_apps_with_no_endpoints, allEnabled: query.exclude_apps_with_disabled_endpoints },
+  }));
+export type ApplicationListQuery = z.output<typeof ApplicationListQuerySchema>;
+
 export const StatsQuerySchema = z.object({ since: timestamp.optional(), until: timestamp.optional() });
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
+
+export const BackgroundTaskListQuerySchema = z
+  .object({
+    ...page('descending'),
+    status: z.enum(['running', 'finished', 'failed'], { message: 'expected running, finished or failed' }).optional(),
+    task: z
+      .enum([
+        'endpoint.replay',
+        'endpoint.recover',
+        'endpoint.bulk-replay',
+        'application.stats',
+        'application.purge_content',
+        'event-type.aggregate',
+        'message.broadcast',
+        'sdk.generate',
+      ])
+      .optional(),
+  })
+  .transform((query) => ({ page: pageOf(query), filter: { status: query.status, task: query.task } }));
+export type BackgroundTaskListQuery = z.output<typeof BackgroundTaskListQuerySchema>;

@@ -14,8 +14,9 @@ export interface ApplicationOut {
   id: string;
   uid?: string;
   name: string;
-  rateLimit?: number;
   throttleRate?: number;
+  /** Svix 1.x's name of throttleRate, sent too for its clients. */
+  rateLimit?: number;
   metadata: Record<string, string>;
   createdAt: string;
   updatedAt: string;
@@ -27,6 +28,8 @@ export interface EventTypeOut {
   archived: boolean;
   deprecated: boolean;
   schemas?: Record<string, unknown>;
+  featureFlags?: string[];
+  /** Svix 1.x's single flag: the first of featureFlags. */
   featureFlag?: string;
   groupName?: string;
   createdAt: string;
@@ -40,10 +43,12 @@ export interface EndpointOut {
   description: string;
   version: number;
   disabled: boolean;
+  /** The event types it receives; Svix 1.x called them filterTypes, sent too for its clients. */
+  eventTypes?: string[];
   filterTypes?: string[];
   channels?: string[];
-  rateLimit?: number;
   throttleRate?: number;
+  rateLimit?: number;
   metadata: Record<string, string>;
   createdAt: string;
   updatedAt: string;
@@ -58,10 +63,12 @@ export interface MessageOut {
   channels?: string[];
   tags?: string[];
   timestamp: string;
+  /** When it was scheduled to go out, if it was. */
+  deliverAt?: string;
 }
 
-/** Svix's MessageStatus: 0 success, 1 pending, 2 fail, 3 sending. */
-export type MessageStatus = 0 | 1 | 2 | 3;
+/** Svix's MessageStatus: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled. */
+export type MessageStatus = 0 | 1 | 2 | 3 | 4;
 
 export interface AttemptOut {
   id: string;
@@ -78,6 +85,8 @@ export interface AttemptOut {
   /** 0 scheduled, 1 manual. */
   triggerType: number;
   timestamp: string;
+  /** The message, when asked with `with_msg=true`. */
+  msg?: MessageOut;
 }
 
 /** A message as attempted to one endpoint (`endpoint/{ep}/msg`). */
@@ -92,4 +101,14 @@ export interface MessageEndpointOut extends EndpointOut {
   status: MessageStatus;
   statusText: string;
   nextAttempt: string | null;
+}
+
+/** A long operation (Svix's ReplayOut, RecoverOut, ExpungeAllContentsOut… are this without `data`). */
+export interface BackgroundTaskOut {
+  id: string;
+  status: 'running' | 'finished' | 'failed';
+  task: string;
+  /** What it did once finished (`{ messagesSent }` for a replay), or `{ error }` when it failed. */
+  data: Record<string, unknown>;
+  updatedAt: string;
 }

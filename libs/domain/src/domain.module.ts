@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApplicationService } from './applications/application.service';
 import { AttemptService } from './attempts/attempt.service';
+import { BackgroundTaskService } from './background-tasks/background-task.service';
 import { AttemptFollowUp } from './delivery/attempt-follow-up.service';
 import { DeliveryScheduler } from './delivery/delivery-scheduler.service';
 import { DeliveryService } from './delivery/delivery.service';
@@ -21,6 +22,7 @@ const SERVICES = [
   ApplicationService,
   AttemptService,
   AttemptFollowUp,
+  BackgroundTaskService,
   DeliveryScheduler,
   DeliveryService,
   EndpointGate,

@@ -9,6 +9,16 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {}
 
+/** Input the schema let through that the domain refuses: a 422 naming the field (`loc`, as Svix names fields). */
+export class InvalidInputError extends Error {
+  constructor(
+    readonly loc: (string | number)[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Runs a write; a duplicate (a unique key taken) becomes a ConflictError with `detail`, a 409. */
 export async function conflictOnDuplicate<T>(write: () => Promise<T>, detail: string): Promise<T> {
   try {

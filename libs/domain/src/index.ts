@@ -1,5 +1,6 @@
 export * from './applications/application.service';
 export * from './attempts/attempt.service';
+export * from './background-tasks/background-task.service';
 export * from './changes';
 export * from './delivery/attempt-follow-up.service';
 export * from './delivery/conclusion';

@@ -5,6 +5,7 @@ import { dataSourceOptions } from './data-source';
 import { Database } from './database';
 import {
   ApplicationRepository,
+  BackgroundTaskRepository,
   AttemptRepository,
   DeliveryRepository,
   EndpointRepository,
@@ -17,6 +18,7 @@ import { SqliteCheckpointer } from './sqlite-checkpointer';
 const REPOSITORIES = [
   ApplicationRepository,
   AttemptRepository,
+  BackgroundTaskRepository,
   DeliveryRepository,
   EndpointRepository,
   EventTypeRepository,

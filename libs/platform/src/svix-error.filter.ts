@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ConflictError, NotFoundError } from '@herald/domain';
+import { ConflictError, InvalidInputError, NotFoundError } from '@herald/domain';
 import { isDatabaseUnavailable } from '@herald/persistence';
 
 interface ErrorBody {
@@ -39,6 +39,7 @@ export class SvixErrorFilter implements ExceptionFilter {
   private describe(error: unknown): [number, ErrorBody] {
     if (error instanceof NotFoundError) return [404, { code: 'not_found', detail: error.message }];
     if (error instanceof ConflictError) return [409, { code: 'conflict', detail: error.message }];
+    if (error instanceof InvalidInputError) return [422, { code: 'validation', detail: [{ loc: error.loc, msg: error.message, type: 'value_error' }] }];
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const response = error.getResponse();

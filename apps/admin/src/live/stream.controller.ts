@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProduces } from '@nestjs/swagger';
 import { z } from 'zod';
 import { HeraldConfig, redactUrl } from '@herald/config';
 import type { ConnectedEventData, LiveEvent } from '@herald/contract';
@@ -58,9 +59,21 @@ export class StreamController {
     return { token, expiresAt: expiresAt.toISOString() };
   }
 
+  /**
+   * Svix's Streaming API lists its streams at the same path (svix.streaming.stream.list()): a client that
+   * asks for JSON rather than an event stream gets an answer at once instead of an endless body.
+   */
   @Get('stream')
   @Public()
+  @ApiProduces('text/event-stream')
   async all(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (wantsJson(request.headers.accept)) {
+      throw new ApiError(
+        HttpStatus.NOT_FOUND,
+        'not_supported',
+        "Svix's Streaming API is not part of Herald; this path is Herald's live delivery stream: ask for it with Accept: text/event-stream",
+      );
+    }
     const caller = await this.authenticate(request);
     if (caller.appId) throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'This stream token is limited to one application: open its own stream');
     return this.open(request, reply, {}, caller);
@@ -68,6 +81,7 @@ export class StreamController {
 
   @Get('app/:app_id/stream')
   @Public()
+  @ApiProduces('text/event-stream')
   async app(@Param('app_id') appId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const caller = await this.authenticate(request);
     const application = await this.application(caller, appId);
@@ -76,6 +90,7 @@ export class StreamController {
 
   @Get('app/:app_id/endpoint/:endpoint_id/stream')
   @Public()
+  @ApiProduces('text/event-stream')
   async endpoint(
     @Param('app_id') appId: string,
     @Param('endpoint_id') endpointId: string,
@@ -174,4 +189,9 @@ export class StreamController {
 
 function inScope(data: LiveEvent['data'] | { appId: string; endpointId: string }, scope: Scope): boolean {
   return (!scope.appId || data.appId === scope.appId) && (!scope.endpointId || data.endpointId === scope.endpointId);
+}
+
+/** True when the client asks for JSON and not an event stream (an SDK, not an EventSource or curl). */
+function wantsJson(accept: string | undefined): boolean {
+  return !!accept && /application\/json/i.test(accept) && !/text\/event-stream/i.test(accept);
 }

@@ -8,7 +8,6 @@ import { newId } from '../ids';
 export interface ApplicationInput {
   name: string;
   uid?: string | null;
-  rateLimit?: number | null;
   throttleRate?: number | null;
   metadata?: Record<string, string>;
 }
@@ -20,8 +19,8 @@ export class ApplicationService {
     private readonly live: LiveFeed,
   ) {}
 
-  list(page: PageRequest): Promise<Page<Application>> {
-    return this.applications.list(page);
+  list(page: PageRequest, filter: { withEndpoints?: boolean; allEnabled?: boolean } = {}): Promise<Page<Application>> {
+    return this.applications.list(page, filter);
   }
 
   /** Creates an application; with `getIfExists`, an existing one with the same uid is returned instead of a 409. */
@@ -35,7 +34,6 @@ export class ApplicationService {
       id: newId.application(),
       uid: input.uid ?? null,
       name: input.name,
-      rateLimit: input.rateLimit ?? null,
       throttleRate: input.throttleRate ?? null,
       metadata: input.metadata ?? {},
       createdAt: now,
@@ -59,10 +57,10 @@ export class ApplicationService {
   async update(idOrUid: string, input: ApplicationInput): Promise<{ application: Application; created: boolean }> {
     const existing = await this.applications.findByIdOrUid(idOrUid);
     if (!existing) return this.create({ ...input, uid: input.uid ?? idOrUid });
+    // A PUT without a uid keeps the one the application has (Svix's upsert); a null clears it.
     const changes = {
       name: input.name,
-      uid: input.uid ?? null,
-      rateLimit: input.rateLimit ?? null,
+      uid: input.uid === undefined ? existing.uid : input.uid,
       throttleRate: input.throttleRate ?? null,
       metadata: input.metadata ?? {},
     };

@@ -13,7 +13,7 @@ import {
   Page,
   PageRequest,
 } from '@herald/persistence';
-import { found } from '../errors';
+import { found, NotFoundError } from '../errors';
 
 /** Svix's per-endpoint message status filter, as the delivery's state; Sending has none (Herald records attempts when they end). */
 const DELIVERY_STATUS: Record<AttemptStatus, DeliveryStatus | undefined> = {
@@ -21,6 +21,7 @@ const DELIVERY_STATUS: Record<AttemptStatus, DeliveryStatus | undefined> = {
   [AttemptStatus.Pending]: DeliveryStatus.Pending,
   [AttemptStatus.Fail]: DeliveryStatus.Failed,
   [AttemptStatus.Sending]: undefined,
+  [AttemptStatus.Canceled]: undefined,
 };
 
 /** Filters of the per-endpoint delivery state lists: by Svix's message status. */
@@ -44,6 +45,11 @@ export class AttemptService {
 
   async get(appId: string, messageId: string, attemptId: string): Promise<MessageAttempt> {
     return found(await this.attempts.find(appId, messageId, attemptId), 'Message attempt');
+  }
+
+  /** Deletes what the endpoint answered (body and headers); the attempt stays as a record. */
+  async expungeContent(appId: string, messageId: string, attemptId: string): Promise<void> {
+    if (!(await this.attempts.expungeResponse(appId, messageId, attemptId))) throw new NotFoundError('Message attempt');
   }
 
   /** The messages attempted to an endpoint, each with its delivery state there (`endpoint/{ep}/msg`). */
@@ -71,8 +77,13 @@ export class AttemptService {
 
 /** The delivery state asked for; null when the status has none, so nothing matches. */
 function deliveryStatus({ status }: DeliveryStateFilter): DeliveryStatus | undefined | null {
-  if (status === undefined) return undefined;
-  return DELIVERY_STATUS[status] ?? null;
+  return deliveryStatusOf(status);
+}
+
+/** Svix's message status as a delivery's state (undefined: any; null: one Herald never has). */
+export function deliveryStatusOf(status: AttemptStatus | number | null | undefined): DeliveryStatus | undefined | null {
+  if (status === undefined || status === null) return undefined;
+  return DELIVERY_STATUS[status as AttemptStatus] ?? null;
 }
 
 const emptyPage = async <T>(): Promise<Page<T>> => ({ items: [], iterator: null, prevIterator: null, done: true });

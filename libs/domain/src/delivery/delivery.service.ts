@@ -111,7 +111,7 @@ export class DeliveryService {
     // The endpoint's custom headers first, so they can never override the content type or the signature.
     const headers = {
       ...endpoint.headers,
-      'content-type': 'application/json',
+      'content-type': message.contentType ?? 'application/json',
       'user-agent': USER_AGENT,
       ...webhookHeaders(activeSecrets(endpoint.secrets), message.id, Math.floor(Date.now() / 1000), message.payload),
     };

@@ -7,7 +7,7 @@ import { REDIS_CLIENT } from '@herald/queue';
 /**
  * Takes a slot for one attempt to an endpoint, atomically: at most HERALD_ENDPOINT_CONCURRENCY attempts
  * in flight (a sorted set of holders, each expiring so a crashed worker cannot leak its slot), and at
- * most `rateLimit` attempts per second when the endpoint sets one. Returns 0 when taken, -1 when the
+ * most `throttleRate` attempts per second when the endpoint sets one. Returns 0 when taken, -1 when the
  * endpoint is full, else the ms until the rate window turns.
  * KEYS: slots, rate window. ARGV: holder, now ms, slot lifetime ms, cap, rate limit (0: none).
  */
@@ -70,8 +70,7 @@ export class EndpointGate {
 
   private async tryAcquire(endpoint: GatedEndpoint, holder: string, now: number, cap: number): Promise<number> {
     const keys = [this.slotsKey(endpoint.id), `${this.config.queuePrefix}:gate:rate:${endpoint.id}:${Math.floor(now / 1_000)}`];
-    // throttleRate is Svix's newer name for rateLimit.
-    const args = [holder, now, this.slotLifetimeMs, cap, endpoint.throttleRate ?? endpoint.rateLimit ?? 0];
+    const args = [holder, now, this.slotLifetimeMs, cap, endpoint.throttleRate ?? 0];
     return Number(await this.redis.eval(ACQUIRE, 2, ...keys, ...args));
   }
 
@@ -100,4 +99,4 @@ export class EndpointGate {
   }
 }
 
-type GatedEndpoint = Pick<Endpoint, 'id' | 'rateLimit'> & Partial<Pick<Endpoint, 'throttleRate'>>;
+type GatedEndpoint = Pick<Endpoint, 'id' | 'throttleRate'>;

@@ -20,7 +20,6 @@ export interface EndpointSettings {
   disabled?: boolean;
   filterTypes?: string[] | null;
   channels?: string[] | null;
-  rateLimit?: number | null;
   throttleRate?: number | null;
   metadata?: Record<string, string>;
 }
@@ -73,7 +72,6 @@ export class EndpointService {
       consecutiveFailures: 0,
       failingSince: null,
       circuitOpenUntil: null,
-      rateLimit: input.rateLimit ?? null,
       throttleRate: input.throttleRate ?? null,
       filterTypes: input.filterTypes ?? null,
       channels: input.channels ?? null,
@@ -103,11 +101,11 @@ export class EndpointService {
     if (!existing) return { endpoint: await this.create(appId, { ...input, uid: input.uid ?? idOrUid }), created: true };
     const changes: Partial<Endpoint> = {
       url: input.url,
-      uid: input.uid ?? null,
+      // A PUT without a uid keeps the one the endpoint has (Svix's upsert); a null clears it.
+      uid: input.uid === undefined ? existing.uid : input.uid,
       description: input.description ?? '',
       version: input.version ?? existing.version,
       disabled: input.disabled ?? false,
-      rateLimit: input.rateLimit ?? null,
       throttleRate: input.throttleRate ?? null,
       filterTypes: input.filterTypes ?? null,
       channels: input.channels ?? null,

@@ -8,7 +8,7 @@ export interface EventTypeSettings {
   archived?: boolean;
   deprecated?: boolean;
   schemas?: Record<string, unknown> | null;
-  featureFlag?: string | null;
+  featureFlags?: string[] | null;
   groupName?: string | null;
 }
 
@@ -66,7 +66,7 @@ function settings(input: EventTypeSettings): Omit<EventType, 'name' | 'createdAt
     archived: input.archived ?? false,
     deprecated: input.deprecated ?? false,
     schemas: input.schemas ?? null,
-    featureFlag: input.featureFlag ?? null,
+    featureFlags: input.featureFlags ?? null,
     groupName: input.groupName ?? null,
   };
 }

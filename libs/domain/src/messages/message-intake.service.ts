@@ -12,11 +12,11 @@ import {
   Message,
   MessageRepository,
 } from '@herald/persistence';
-import { ApplicationService } from '../applications/application.service';
+import { ApplicationInput, ApplicationService } from '../applications/application.service';
 import { DeliveryScheduler } from '../delivery/delivery-scheduler.service';
 import { delayBeforeAttempt } from '../delivery/retry-schedule';
 import { endpointAccepts } from '../endpoints/endpoint-filter';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { newId } from '../ids';
 
 /** Messages accepted in one transaction at most. */
@@ -28,6 +28,12 @@ export interface MessageInput {
   eventId?: string | null;
   channels?: string[] | null;
   tags?: string[] | null;
+  /** When its first attempts are due; now when absent or past. */
+  deliverAt?: Date | null;
+  /** A body to send as it is instead of `payload` (Svix's messageInRaw), with its content type. */
+  raw?: { payload: string; contentType: string };
+  /** The application to create when the path names none (Svix's create-on-send). */
+  application?: ApplicationInput | null;
 }
 
 /** A message to accept for the application named by id or uid. */
@@ -66,10 +72,11 @@ export class MessageIntake {
 
   private async acceptBatch(batch: Submission[]): Promise<(Message | Error)[]> {
     const applications = await this.applications.findMany(batch.map(({ app }) => app));
-    const results: (Message | Error)[] = batch.map(({ app, input }) => {
-      const application = applications.get(app);
-      return application ? newMessage(application, input) : new NotFoundError('Application');
-    });
+    const results: (Message | Error)[] = [];
+    for (const { app, input } of batch) {
+      const application = applications.get(app) ?? (await this.createOnSend(app, input.application, applications));
+      results.push(application instanceof Error ? application : newMessage(application, input));
+    }
     const messages = results.filter((result): result is Message => !(result instanceof Error));
     const duplicates = await this.duplicateEventIds(messages);
     const endpoints = await this.endpoints.enabledOf(messages.map((message) => message.appId));
@@ -96,6 +103,25 @@ export class MessageIntake {
       this.logger.warn({ msg: 'first attempts not scheduled; the reconciler will', messages: stored.length, error: (error as Error).message });
     }
     return results.map((result) => (result instanceof Error ? result : outcome.get(result)!));
+  }
+
+  /**
+   * The application a message names by a uid that does not exist yet, created from the message's
+   * `application` (whose uid, if given, must be that one); a NotFoundError without one.
+   */
+  private async createOnSend(uid: string, input: ApplicationInput | null | undefined, known: Map<string, Application>): Promise<Application | Error> {
+    if (!input) return new NotFoundError('Application');
+    if (input.uid && input.uid !== uid)
+      return new InvalidInputError(['body', 'application', 'uid'], `must be the application id or uid of the path ("${uid}")`);
+    try {
+      const { application } = await this.applications.create({ ...input, uid }, true);
+      known.set(uid, application);
+      return application;
+    } catch (error) {
+      // Another request created it meanwhile.
+      if (error instanceof ConflictError) return this.applications.get(uid).catch((missing: Error) => missing);
+      return error as Error;
+    }
   }
 
   /** Stores messages with their deliveries; answers the error that refused them (a duplicate eventId of a lone message as a ConflictError). */
@@ -152,7 +178,8 @@ export class MessageIntake {
 
   private deliveryRows(message: Message, endpoints: Endpoint[]): Delivery[] {
     const now = new Date();
-    const firstAttemptAt = new Date(now.getTime() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0));
+    const scheduledAt = now.getTime() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0);
+    const firstAttemptAt = new Date(Math.max(scheduledAt, message.deliverAt?.getTime() ?? 0));
     return endpoints.map((endpoint) => ({
       id: newId.delivery(),
       messageId: message.id,
@@ -175,7 +202,9 @@ function newMessage(application: Application, input: MessageInput): Message {
     appId: application.id,
     eventType: input.eventType,
     eventId: input.eventId ?? null,
-    payload: JSON.stringify(input.payload),
+    payload: input.raw?.payload ?? JSON.stringify(input.payload),
+    contentType: input.raw?.contentType ?? null,
+    deliverAt: input.deliverAt && input.deliverAt.getTime() > now.getTime() ? input.deliverAt : null,
     channels: input.channels ?? null,
     tags: input.tags ?? null,
     createdAt: now,

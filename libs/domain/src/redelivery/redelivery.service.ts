@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
-import { DeliveryRepository, DeliveryStatus, Endpoint, Message, MessageRepository } from '@herald/persistence';
+import { DeliveryFilter, DeliveryRepository, DeliveryStatus, Endpoint, Message, MessageRepository } from '@herald/persistence';
 import { DeliveryScheduler } from '../delivery/delivery-scheduler.service';
 import { delayBeforeAttempt } from '../delivery/retry-schedule';
 import { endpointAccepts } from '../endpoints/endpoint-filter';
@@ -59,6 +59,36 @@ export class RedeliveryService {
       );
     }
     this.logger.log({ msg: 'replayed missing messages', appId: endpoint.appId, endpointId: endpoint.id, count: replayed });
+    return replayed;
+  }
+
+  /**
+   * Sends the endpoint again every message of [since, until) it was sent before, delivered or failed alike,
+   * that matches the filter (Svix's bulk replay): one manual attempt each, with the message's webhook-id.
+   */
+  async bulkReplay(
+    endpoint: Endpoint,
+    since: Date,
+    until: Date | null | undefined,
+    { status, ...filter }: Omit<DeliveryFilter, 'before' | 'after' | 'status'> & { status?: DeliveryStatus | null },
+  ): Promise<number> {
+    // A status no delivery ever has (Svix's Sending, Canceled) matches nothing.
+    if (status === null) return 0;
+    let replayed = 0;
+    const window = { after: new Date(since.getTime() - 1), before: until ?? undefined };
+    for (let iterator: string | undefined; ;) {
+      const page = await this.deliveries.ofEndpoint(
+        endpoint.appId,
+        endpoint.id,
+        { ...filter, status, ...window },
+        { limit: BATCH, iterator, order: 'ascending' },
+      );
+      for (const { delivery } of page.items) await this.scheduler.resend(delivery.id);
+      replayed += page.items.length;
+      if (page.done || page.iterator === null) break;
+      iterator = page.iterator;
+    }
+    this.logger.log({ msg: 'bulk replay', appId: endpoint.appId, endpointId: endpoint.id, count: replayed });
     return replayed;
   }
 

@@ -8,7 +8,7 @@ export class Application {
   @Column({ type: 'varchar', length: 256, nullable: true })
   uid: string | null;
   @Column({ type: 'varchar', length: 256 }) name: string;
-  @Column({ name: 'rate_limit', type: 'integer', nullable: true }) rateLimit: number | null;
+  /** Messages per second; Svix 1.x called it rateLimit. */
   @Column({ name: 'throttle_rate', type: 'integer', nullable: true }) throttleRate: number | null;
   @JsonColumn() metadata: Record<string, string>;
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;

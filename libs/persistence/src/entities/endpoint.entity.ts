@@ -22,8 +22,9 @@ export class Endpoint {
   /** When the current run of failures began; null while healthy. */
   @TimestampColumn({ name: 'failing_since', nullable: true }) failingSince: Date | null;
   @TimestampColumn({ name: 'circuit_open_until', nullable: true }) circuitOpenUntil: Date | null;
-  @Column({ name: 'rate_limit', type: 'integer', nullable: true }) rateLimit: number | null;
+  /** Attempts per second at most; Svix 1.x called it rateLimit. */
   @Column({ name: 'throttle_rate', type: 'integer', nullable: true }) throttleRate: number | null;
+  /** The event types it receives (all when null); Svix 2.x calls them eventTypes. */
   @JsonColumn({ name: 'filter_types', nullable: true }) filterTypes: string[] | null;
   @JsonColumn({ nullable: true }) channels: string[] | null;
   @JsonColumn() headers: Record<string, string>;

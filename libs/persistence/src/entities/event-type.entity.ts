@@ -8,7 +8,7 @@ export class EventType {
   @Column({ type: 'boolean', default: false }) archived: boolean;
   @Column({ type: 'boolean', default: false }) deprecated: boolean;
   @JsonColumn({ nullable: true }) schemas: Record<string, unknown> | null;
-  @Column({ name: 'feature_flag', type: 'varchar', length: 256, nullable: true }) featureFlag: string | null;
+  @JsonColumn({ name: 'feature_flags', nullable: true }) featureFlags: string[] | null;
   @Column({ name: 'group_name', type: 'varchar', length: 256, nullable: true }) groupName: string | null;
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;
   @TimestampColumn({ name: 'updated_at' }) updatedAt: Date;

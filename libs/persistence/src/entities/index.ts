@@ -1,4 +1,5 @@
 import { Application } from './application.entity';
+import { BackgroundTask } from './background-task.entity';
 import { Delivery } from './delivery.entity';
 import { Endpoint } from './endpoint.entity';
 import { EventType } from './event-type.entity';
@@ -7,6 +8,7 @@ import { Message } from './message.entity';
 import { MessageAttempt } from './message-attempt.entity';
 
 export * from './application.entity';
+export * from './background-task.entity';
 export * from './delivery.entity';
 export * from './endpoint.entity';
 export * from './event-type.entity';
@@ -14,4 +16,4 @@ export * from './idempotency-key.entity';
 export * from './message.entity';
 export * from './message-attempt.entity';
 
-export const ENTITIES = [Application, Endpoint, EventType, Message, Delivery, MessageAttempt, IdempotencyKey];
+export const ENTITIES = [Application, Endpoint, EventType, Message, Delivery, MessageAttempt, IdempotencyKey, BackgroundTask];

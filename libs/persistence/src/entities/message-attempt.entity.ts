@@ -7,6 +7,8 @@ export enum AttemptStatus {
   Pending = 1,
   Fail = 2,
   Sending = 3,
+  /** Never recorded by Herald; a filter on it matches nothing. */
+  Canceled = 4,
 }
 
 /** Svix's MessageAttemptTriggerType. */

@@ -10,8 +10,12 @@ export class Message {
   @Column({ name: 'app_id', type: 'varchar', length: 64 }) appId: string;
   @Column({ name: 'event_type', type: 'varchar', length: 256 }) eventType: string;
   @Column({ name: 'event_id', type: 'varchar', length: 256, nullable: true }) eventId: string | null;
-  /** The JSON body exactly as it is sent and signed. */
+  /** The body exactly as it is sent and signed: JSON text, or any text for a raw message. */
   @Column({ type: 'text' }) payload: string;
+  /** A raw message's content type (Svix's messageInRaw); null for a JSON message. */
+  @Column({ name: 'content_type', type: 'varchar', length: 256, nullable: true }) contentType: string | null;
+  /** When its first attempts are due, if it was scheduled (Svix's deliverAt). */
+  @TimestampColumn({ name: 'deliver_at', nullable: true }) deliverAt: Date | null;
   @JsonColumn({ nullable: true }) channels: string[] | null;
   @JsonColumn({ nullable: true }) tags: string[] | null;
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;

@@ -9,8 +9,13 @@ import { findIn } from '../rows';
 export class ApplicationRepository {
   constructor(private readonly db: Database) {}
 
-  list(page: PageRequest): Promise<Page<Application>> {
-    return paginate(this.db.reader.getRepository(Application).createQueryBuilder('app'), 'app.id', (app) => app.id, page);
+  /** `withEndpoints`: only applications with at least one endpoint (all enabled, with `allEnabled`). */
+  list(page: PageRequest, filter: { withEndpoints?: boolean; allEnabled?: boolean } = {}): Promise<Page<Application>> {
+    const query = this.db.reader.getRepository(Application).createQueryBuilder('app');
+    if (filter.withEndpoints) query.andWhere('EXISTS (SELECT 1 FROM endpoints endpoint WHERE endpoint.app_id = app.id)');
+    if (filter.allEnabled)
+      query.andWhere('NOT EXISTS (SELECT 1 FROM endpoints endpoint WHERE endpoint.app_id = app.id AND endpoint.disabled = :disabled)', { disabled: true });
+    return paginate(query, 'app.id', (app) => app.id, page);
   }
 
   findByIdOrUid(idOrUid: string): Promise<Application | null> {

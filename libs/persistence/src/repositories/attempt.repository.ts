@@ -3,7 +3,7 @@ import { Database } from '../database';
 import { AttemptStatus, MessageAttempt } from '../entities';
 import { MessageMatch, TimeWindow, whereCreatedIn, whereOfMatchingMessages } from '../filters';
 import { Page, PageRequest, paginate } from '../pagination';
-import { expungeInBatches } from './retention';
+import { EXPUNGED, expungeInBatches } from './retention';
 
 export type AttemptFilter = TimeWindow &
   MessageMatch & {
@@ -35,6 +35,14 @@ export class AttemptRepository {
 
   find(appId: string, messageId: string, id: string): Promise<MessageAttempt | null> {
     return this.db.reader.getRepository(MessageAttempt).findOneBy({ appId, messageId, id });
+  }
+
+  /** Deletes an attempt's response body and headers; answers whether there was such an attempt. */
+  async expungeResponse(appId: string, messageId: string, id: string): Promise<boolean> {
+    const result = await this.db.write((db) =>
+      db.getRepository(MessageAttempt).update({ appId, messageId, id }, { response: EXPUNGED, responseHeaders: null }),
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   /** Replaces response bodies (and clears headers) of attempts older than `cutoff`; answers how many. */

@@ -24,7 +24,12 @@ export interface AttemptRecord {
   row: MessageAttempt;
 }
 
-export type DeliveryFilter = TimeWindow & MessageMatch & { status?: DeliveryStatus };
+export type DeliveryFilter = TimeWindow &
+  MessageMatch & {
+    status?: DeliveryStatus;
+    /** Deliveries with an attempt of this class of response (0: no response; 100…500). */
+    statusCodeClass?: number;
+  };
 
 /** Rows per INSERT when rows may already exist: keeps bound parameters well under SQLite's limit. */
 const INSERT_CHUNK = 100;
@@ -233,6 +238,13 @@ export class DeliveryRepository {
     const query = this.db.reader.getRepository(Delivery).createQueryBuilder('delivery').where('delivery.app_id = :appId', { appId });
     query.andWhere(`delivery.${scope.column} = :scope`, { scope: scope.value });
     if (filter.status !== undefined) query.andWhere('delivery.status = :status', { status: filter.status });
+    if (filter.statusCodeClass !== undefined) {
+      const codes = filter.statusCodeClass === 0 ? 'attempt.response_status_code = 0' : 'attempt.response_status_code BETWEEN :low AND :high';
+      query.andWhere(`EXISTS (SELECT 1 FROM message_attempts attempt WHERE attempt.delivery_id = delivery.id AND ${codes})`, {
+        low: filter.statusCodeClass,
+        high: filter.statusCodeClass + 99,
+      });
+    }
     whereCreatedIn(query, 'delivery', filter);
     whereOfMatchingMessages(query, 'delivery', appId, filter);
     return paginate(query, keyColumn, keyOf, page);

@@ -1,5 +1,6 @@
 export * from './application.repository';
 export * from './attempt.repository';
+export * from './background-task.repository';
 export * from './delivery.repository';
 export * from './endpoint.repository';
 export * from './event-type.repository';

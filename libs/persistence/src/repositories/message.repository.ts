@@ -6,7 +6,7 @@ import { orDuplicate } from '../errors';
 import { MessageFilter, whereCreatedIn, whereMessageMatches } from '../filters';
 import { Page, PageRequest, paginate } from '../pagination';
 import { insertRows } from '../rows';
-import { expungeInBatches } from './retention';
+import { EXPUNGED, expungeInBatches } from './retention';
 
 @Injectable()
 export class MessageRepository {
@@ -27,6 +27,11 @@ export class MessageRepository {
         { appId, eventId: idOrEventId },
       ],
     });
+  }
+
+  /** The application's messages with these ids. */
+  findMany(appId: string, ids: string[]): Promise<Message[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.db.reader.getRepository(Message).findBy({ appId, id: In([...new Set(ids)]) });
   }
 
   findById(id: string): Promise<Message | null> {
@@ -79,6 +84,17 @@ export class MessageRepository {
       );
     if (until) query.andWhere('message.created_at < :until', { until: until.getTime() });
     return query.orderBy('message.id').take(limit).getMany();
+  }
+
+  /** Deletes the payloads of the application's messages among `ids` (all of its messages without ids); answers the ids it found. */
+  expungePayloads(appId: string, ids?: string[]): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      const messages = tx.getRepository(Message);
+      const found = await messages.find({ select: { id: true }, where: ids ? { appId, id: In(ids) } : { appId } });
+      for (let i = 0; i < found.length; i += 500)
+        await messages.update({ id: In(found.slice(i, i + 500).map((message) => message.id)) }, { payload: EXPUNGED, contentType: null });
+      return found.map((message) => message.id);
+    });
   }
 
   /** Replaces payloads older than `cutoff` by `{}`; answers how many. */
