@@ -2,18 +2,21 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import type { FastifyReply } from 'fastify';
 import {
   ApplicationCreateQuerySchema,
-  ApplicationListQuery,
-  ApplicationListQuerySchema,
   ApplicationIn,
   ApplicationInSchema,
+  ApplicationListQuery,
+  ApplicationListQuerySchema,
   applicationOut,
+  ApplicationOutSchema,
   ApplicationPatch,
   ApplicationPatchSchema,
+  listOf,
   listResponse,
   UpsertIdSchema,
 } from '@herald/api';
 import { ApplicationService } from '@herald/domain';
 import type { Application } from '@herald/persistence';
+import { Returns, ReturnsNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
 @Controller('api/v1/app')
@@ -21,12 +24,14 @@ export class ApplicationController {
   constructor(private readonly applications: ApplicationService) {}
 
   @Get()
+  @Returns(listOf(ApplicationOutSchema))
   async list(@Query({ schema: ApplicationListQuerySchema }) { page, filter }: ApplicationListQuery) {
     return listResponse(await this.applications.list(page, filter), applicationOut);
   }
 
   /** 201 when created; 200 when `get_if_exists=true` found one with the same uid. */
   @Post()
+  @Returns(ApplicationOutSchema, 201)
   async create(
     @Body({ schema: ApplicationInSchema }) input: ApplicationIn,
     @Query({ schema: ApplicationCreateQuerySchema }) { getIfExists }: { getIfExists: boolean },
@@ -38,12 +43,14 @@ export class ApplicationController {
   }
 
   @Get(':app_id')
+  @Returns(ApplicationOutSchema)
   get(@AppParam() application: Application) {
     return applicationOut(application);
   }
 
   /** Upsert: 201 when the path id named no application and one was created with it as uid. */
   @Put(':app_id')
+  @Returns(ApplicationOutSchema)
   async update(
     @Param('app_id', { schema: UpsertIdSchema }) appId: string,
     @Body({ schema: ApplicationInSchema }) input: ApplicationIn,
@@ -55,11 +62,13 @@ export class ApplicationController {
   }
 
   @Patch(':app_id')
+  @Returns(ApplicationOutSchema)
   async patch(@Param('app_id') appId: string, @Body({ schema: ApplicationPatchSchema }) input: ApplicationPatch) {
     return applicationOut(await this.applications.patch(appId, input));
   }
 
   @Delete(':app_id')
+  @ReturnsNothing()
   @HttpCode(204)
   async delete(@Param('app_id') appId: string): Promise<void> {
     await this.applications.delete(appId);

@@ -5,12 +5,18 @@ import {
   AttemptListQuery,
   AttemptListQuerySchema,
   attemptOut,
+  AttemptOutSchema,
+  EmptyOutSchema,
   endpointMessageOut,
+  EndpointMessageOutSchema,
+  listOf,
   listResponse,
   messageEndpointOut,
+  MessageEndpointOutSchema,
 } from '@herald/api';
 import { AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
 import type { Application, MessageAttempt, Page } from '@herald/persistence';
+import { Returns, ReturnsNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
 /** The attempt log and per-endpoint delivery state, and resend. */
@@ -24,6 +30,7 @@ export class AttemptController {
   ) {}
 
   @Get('attempt/endpoint/:endpoint_id')
+  @Returns(listOf(AttemptOutSchema))
   async byEndpoint(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
@@ -34,6 +41,7 @@ export class AttemptController {
   }
 
   @Get('attempt/msg/:msg_id')
+  @Returns(listOf(AttemptOutSchema))
   async byMessage(@AppParam() application: Application, @Param('msg_id') msgId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
     const message = await this.messages.get(application.id, msgId);
     const endpointId = query.filter.endpointId && (await this.endpoints.get(application.id, query.filter.endpointId)).id;
@@ -41,12 +49,14 @@ export class AttemptController {
   }
 
   @Get('msg/:msg_id/attempt/:attempt_id')
+  @Returns(AttemptOutSchema)
   async get(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('attempt_id') attemptId: string) {
     const message = await this.messages.get(application.id, msgId);
     return attemptOut(await this.attempts.get(application.id, message.id, attemptId));
   }
 
   @Get('endpoint/:endpoint_id/msg')
+  @Returns(listOf(EndpointMessageOutSchema))
   async attemptedMessages(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
@@ -59,6 +69,7 @@ export class AttemptController {
   }
 
   @Get('msg/:msg_id/endpoint')
+  @Returns(listOf(MessageEndpointOutSchema))
   async attemptedDestinations(
     @AppParam() application: Application,
     @Param('msg_id') msgId: string,
@@ -71,6 +82,7 @@ export class AttemptController {
   }
 
   @Delete('msg/:msg_id/attempt/:attempt_id/content')
+  @ReturnsNothing()
   @HttpCode(204)
   async expungeContent(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('attempt_id') attemptId: string): Promise<void> {
     const message = await this.messages.get(application.id, msgId);
@@ -79,6 +91,7 @@ export class AttemptController {
 
   /** A new, manual attempt of the message to the endpoint, with the same webhook-id. Answers `{}`, as Svix does. */
   @Post('msg/:msg_id/endpoint/:endpoint_id/resend')
+  @Returns(EmptyOutSchema, 202)
   @HttpCode(202)
   async resend(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('endpoint_id') endpointId: string): Promise<Record<string, never>> {
     const [message, endpoint] = await Promise.all([this.messages.get(application.id, msgId), this.endpoints.get(application.id, endpointId)]);

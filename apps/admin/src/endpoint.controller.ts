@@ -1,19 +1,28 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  backgroundTaskOut,
+  BackgroundTaskOutSchema,
+  BulkReplayIn,
+  BulkReplayInSchema,
   EndpointHeadersIn,
   EndpointHeadersInSchema,
+  EndpointHeadersOutSchema,
   EndpointHeadersPatchIn,
   EndpointHeadersPatchInSchema,
   EndpointIn,
   EndpointInSchema,
   endpointOut,
+  EndpointOutSchema,
   EndpointPatch,
   EndpointPatchSchema,
+  EndpointSecretOutSchema,
   EndpointSecretRotateIn,
   EndpointSecretRotateInSchema,
+  EndpointStatsOutSchema,
   EndpointUpdate,
   EndpointUpdateSchema,
+  listOf,
   ListQuery,
   ListQuerySchema,
   listResponse,
@@ -21,15 +30,13 @@ import {
   StatsQuerySchema,
   TimeRangeIn,
   TimeRangeInSchema,
-  backgroundTaskOut,
-  BulkReplayIn,
-  BulkReplayInSchema,
   UpsertIdSchema,
 } from '@herald/api';
 import { BackgroundTaskService, deliveryStatusOf, EndpointService, RedeliveryService } from '@herald/domain';
 import { endpointStats, LiveFeed } from '@herald/live';
 import type { Application } from '@herald/persistence';
 import { currentSecret } from '@herald/signing';
+import { Returns, ReturnsNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
 @Controller('api/v1/app/:app_id/endpoint')
@@ -42,22 +49,26 @@ export class EndpointController {
   ) {}
 
   @Get()
+  @Returns(listOf(EndpointOutSchema))
   async list(@AppParam() application: Application, @Query({ schema: ListQuerySchema }) page: ListQuery) {
     return listResponse(await this.endpoints.list(application.id, page), endpointOut);
   }
 
   @Post()
+  @Returns(EndpointOutSchema, 201)
   async create(@AppParam() application: Application, @Body({ schema: EndpointInSchema }) input: EndpointIn) {
     return endpointOut(await this.endpoints.create(application.id, input));
   }
 
   @Get(':endpoint_id')
+  @Returns(EndpointOutSchema)
   async get(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return endpointOut(await this.endpoints.get(application.id, endpointId));
   }
 
   /** Upsert: 201 when the path id named no endpoint and one was created with it as uid. */
   @Put(':endpoint_id')
+  @Returns(EndpointOutSchema)
   async update(
     @AppParam() application: Application,
     @Param('endpoint_id', { schema: UpsertIdSchema }) endpointId: string,
@@ -70,22 +81,26 @@ export class EndpointController {
   }
 
   @Patch(':endpoint_id')
+  @Returns(EndpointOutSchema)
   async patch(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: EndpointPatchSchema }) input: EndpointPatch) {
     return endpointOut(await this.endpoints.patch(application.id, endpointId, input));
   }
 
   @Delete(':endpoint_id')
+  @ReturnsNothing()
   @HttpCode(204)
   async delete(@AppParam() application: Application, @Param('endpoint_id') endpointId: string): Promise<void> {
     await this.endpoints.delete(application.id, endpointId);
   }
 
   @Get(':endpoint_id/secret')
+  @Returns(EndpointSecretOutSchema)
   async secret(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return { key: currentSecret((await this.endpoints.get(application.id, endpointId)).secrets) };
   }
 
   @Post(':endpoint_id/secret/rotate')
+  @ReturnsNothing()
   @HttpCode(204)
   async rotateSecret(
     @AppParam() application: Application,
@@ -96,11 +111,13 @@ export class EndpointController {
   }
 
   @Get(':endpoint_id/headers')
+  @Returns(EndpointHeadersOutSchema)
   headers(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return this.endpoints.headers(application.id, endpointId);
   }
 
   @Put(':endpoint_id/headers')
+  @ReturnsNothing()
   @HttpCode(204)
   async replaceHeaders(
     @AppParam() application: Application,
@@ -111,6 +128,7 @@ export class EndpointController {
   }
 
   @Patch(':endpoint_id/headers')
+  @ReturnsNothing()
   @HttpCode(204)
   async patchHeaders(
     @AppParam() application: Application,
@@ -122,6 +140,7 @@ export class EndpointController {
 
   /** Puts the deliveries that failed in the range back on the schedule; a background task that has finished by the answer. */
   @Post(':endpoint_id/recover')
+  @Returns(BackgroundTaskOutSchema, 202)
   @HttpCode(202)
   async recover(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
@@ -134,6 +153,7 @@ export class EndpointController {
 
   /** Sends the messages of the range this endpoint should have had and never got. */
   @Post(':endpoint_id/replay-missing')
+  @Returns(BackgroundTaskOutSchema, 202)
   @HttpCode(202)
   async replayMissing(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
@@ -146,6 +166,7 @@ export class EndpointController {
 
   /** Sends again every message of the range it was sent before, that matches the filters. */
   @Post(':endpoint_id/bulk-replay')
+  @Returns(BackgroundTaskOutSchema, 202)
   @HttpCode(202)
   async bulkReplay(
     @AppParam() application: Application,
@@ -164,6 +185,7 @@ export class EndpointController {
    * attempts by outcome and latency percentiles over the sliding window, the numbers `stats` events carry.
    */
   @Get(':endpoint_id/stats')
+  @Returns(EndpointStatsOutSchema)
   async stats(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Query({ schema: StatsQuerySchema }) query: StatsQuery) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
     const [counts, window] = await Promise.all([this.endpoints.stats(endpoint, query.since, query.until), this.live.window(new Set([endpoint.id]))]);

@@ -8,34 +8,41 @@ import {
   EventTypeListQuerySchema,
   EventTypeNameSchema,
   eventTypeOut,
+  EventTypeOutSchema,
   EventTypePatch,
   EventTypePatchSchema,
   EventTypeUpdate,
   EventTypeUpdateSchema,
+  listOf,
   listResponse,
 } from '@herald/api';
 import { EventTypeService } from '@herald/domain';
 
+import { Returns, ReturnsNothing } from '@herald/platform';
 @Controller('api/v1/event-type')
 export class EventTypeController {
   constructor(private readonly eventTypes: EventTypeService) {}
 
   @Get()
+  @Returns(listOf(EventTypeOutSchema))
   async list(@Query({ schema: EventTypeListQuerySchema }) { page, includeArchived, withContent }: EventTypeListQuery) {
     return listResponse(await this.eventTypes.list(page, includeArchived), (eventType) => eventTypeOut(eventType, withContent));
   }
 
   @Post()
+  @Returns(EventTypeOutSchema, 201)
   async create(@Body({ schema: EventTypeInSchema }) input: EventTypeIn) {
     return eventTypeOut(await this.eventTypes.create(input));
   }
 
   @Get(':event_type_name')
+  @Returns(EventTypeOutSchema)
   async get(@Param('event_type_name') name: string) {
     return eventTypeOut(await this.eventTypes.get(name));
   }
 
   @Put(':event_type_name')
+  @Returns(EventTypeOutSchema)
   async update(
     @Param('event_type_name', { schema: EventTypeNameSchema }) name: string,
     @Body({ schema: EventTypeUpdateSchema }) input: EventTypeUpdate,
@@ -47,12 +54,14 @@ export class EventTypeController {
   }
 
   @Patch(':event_type_name')
+  @Returns(EventTypeOutSchema)
   async patch(@Param('event_type_name') name: string, @Body({ schema: EventTypePatchSchema }) input: EventTypePatch) {
     return eventTypeOut(await this.eventTypes.patch(name, input));
   }
 
   /** Archives; `?expunge=true` deletes for good. */
   @Delete(':event_type_name')
+  @ReturnsNothing()
   @HttpCode(204)
   async delete(@Param('event_type_name') name: string, @Query({ schema: DeleteEventTypeQuerySchema }) { expunge }: { expunge: boolean }): Promise<void> {
     await this.eventTypes.delete(name, expunge);

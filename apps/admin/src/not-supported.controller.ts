@@ -1,4 +1,4 @@
-import { All, Controller, HttpStatus } from '@nestjs/common';
+import { All, Controller, HttpStatus, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ApiError } from '@herald/platform';
 
@@ -27,6 +27,12 @@ function notOffered(what: keyof typeof NOT_OFFERED): never {
 export class NotSupportedController {
   @All(['api/v1/stream/*', 'api/v1/auth/stream-portal-access/*', 'api/v1/auth/stream-logout', 'api/v1/auth/stream/*'])
   streaming(): never {
+    notOffered('streaming');
+  }
+
+  /** Creating a stream; GET on this path is Herald's live stream (StreamController). */
+  @Post('api/v1/stream')
+  createStream(): never {
     notOffered('streaming');
   }
 

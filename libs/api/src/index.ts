@@ -1,3 +1,4 @@
 export * from './raw-json';
 export * from './responses';
 export * from './schemas';
+export * from './response-schemas';

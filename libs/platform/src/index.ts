@@ -6,3 +6,4 @@ export * from './herald.module';
 export * from './http';
 export * from './svix-error.filter';
 export * from './schema-validation.pipe';
+export * from './openapi-responses';
