@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupAll, deleteRedisKeys, installExitHandlers, onCleanup } from './lib/cleanup.mjs';
 import { rawPostLoop, sender } from './lib/load.mjs';
-import { cpuSeconds } from './lib/processes.mjs';
+import { cpuSeconds, redisCommands } from './lib/processes.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 import { addRatios, BASELINE_A, BASELINE_B, HERALD_SPLIT, machine, markdown, targets } from './lib/report.mjs';
 import { startBaseline, startHerald } from './lib/systems.mjs';
-import { log, percentiles, REPO, round, timeBudget } from './lib/util.mjs';
+import { log, percentiles, REDIS_URL, REPO, round, timeBudget } from './lib/util.mjs';
 import { NOISY_HERALD_ENV, runNoisyNeighbour } from './scenarios/noisy-neighbour.mjs';
 import { runSseFanout, sseHeraldEnv } from './scenarios/sse-fanout.mjs';
 import { runBurst, runFixedRate } from './scenarios/throughput.mjs';
@@ -218,13 +218,19 @@ async function ratesThenBurst({ system, database, send, paths, pids, names }) {
   );
 }
 
-/** `run`'s result with the CPU time the system's processes spent per message meanwhile (user + system). */
+/** `run`'s result with what each message cost meanwhile: the system's CPU time (user + system) and Redis commands. */
 async function withCpu(pids, count, run) {
   const used = () => pids.reduce((total, pid) => total + (cpuSeconds(pid) ?? NaN), 0);
-  const before = used();
+  const [before, commandsBefore] = [used(), await redisCommands(REDIS_URL)];
   const result = await run();
   const cpuMsPerMessage = round(((used() - before) * 1_000) / count, 3);
-  return Number.isFinite(cpuMsPerMessage) ? { ...result, cpuMsPerMessage } : result;
+  const commandsAfter = await redisCommands(REDIS_URL);
+  const redisCommandsPerMessage = commandsBefore === null || commandsAfter === null ? null : round((commandsAfter - commandsBefore) / count, 1);
+  return {
+    ...result,
+    ...(Number.isFinite(cpuMsPerMessage) ? { cpuMsPerMessage } : {}),
+    ...(redisCommandsPerMessage === null ? {} : { redisCommandsPerMessage }),
+  };
 }
 
 async function heraldNoisy(database) {

@@ -2,6 +2,7 @@
 // SIGTERM then SIGKILL, measured by their peak resident set.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import Redis from 'ioredis';
 import { trackChild } from './cleanup.mjs';
 
 /**
@@ -78,5 +79,23 @@ function statusMb(pid, field) {
     return Math.round(kb / 1024);
   } catch {
     return null;
+  }
+}
+
+/**
+ * Commands the Redis server has run so far (INFO commandstats), or null when it cannot be read. A count,
+ * not a time: how much Redis work a delivery costs, steady whatever else the machine is doing (but counting
+ * every client of that server: run the bench on a Redis of its own for exact figures).
+ */
+export async function redisCommands(url) {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const stats = await redis.info('commandstats');
+    return [...stats.matchAll(/calls=(\d+)/g)].reduce((total, [, calls]) => total + Number(calls), 0);
+  } catch {
+    return null;
+  } finally {
+    redis.disconnect();
   }
 }

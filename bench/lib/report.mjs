@@ -118,7 +118,8 @@ function note(r) {
   if (r.accepted !== undefined && r.accepted < r.messages)
     return `only ${r.accepted} of ${r.messages} messages accepted${r.refused ? ` (${r.refused} refused)` : ' (stopped at the deadline)'}`;
   if (r.key === 'burst-100') return `${r.messagesDeliveredPerSecond} messages/s`;
-  if (r.cpuMsPerMessage !== undefined) return `CPU ${r.cpuMsPerMessage} ms per message`;
+  if (r.cpuMsPerMessage !== undefined)
+    return `CPU ${r.cpuMsPerMessage} ms${r.redisCommandsPerMessage !== undefined ? `, ${r.redisCommandsPerMessage} Redis commands` : ''} per message`;
   if (r.key === 'noisy-hanging') return `p99 ${r.p99VsClean} × clean; ${r.hangingRequests} requests hung`;
   if (r.key === 'sse') return `${r.connected} clients connected, ${r.droppedClients} dropped; deliveries p99 ${r.deliveryLatencyMs?.p99} ms`;
   if (r.key.startsWith('rate-') && r.generatorLateP99Ms > 5) return `generator ${r.generatorLateP99Ms} ms late (p99)`;

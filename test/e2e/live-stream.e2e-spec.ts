@@ -252,7 +252,7 @@ describe('Bull Board and metrics', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
     const { queues }: any = await (await fetch(`${herald.url}/admin/queues/api/queues`, { headers })).json();
-    expect(queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['deliveries']);
+    expect(queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['deliveries', 'first-attempts']);
   });
 
   it('serves an operator with the session cookie from sign-in, until sign-out', async () => {

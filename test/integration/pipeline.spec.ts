@@ -19,6 +19,7 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
   let receiver: Receiver;
   let db: DataSource;
   let deliveriesQueue: Queue;
+  let firstAttemptsQueue: Queue;
   let applications: ApplicationService;
   let endpoints: EndpointService;
   let intake: MessageIntake;
@@ -35,6 +36,7 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
     const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
     db = get(DataSource);
     deliveriesQueue = get(getQueueToken(QueueName.Deliveries));
+    firstAttemptsQueue = get(getQueueToken(QueueName.FirstAttempts));
     applications = get(ApplicationService);
     endpoints = get(EndpointService);
     intake = get(MessageIntake);
@@ -93,7 +95,11 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
     expect(row.fannedOutAt).toBeInstanceOf(Date);
     const delivery = await deliveryFor(message.id, endpoint.id);
     expect(delivery).toMatchObject({ status: DeliveryStatus.Pending, attemptCount: 0 });
-    expect((await deliveriesQueue.getJob(jobId.delivery(delivery.id, 1)))?.data).toEqual({ deliveryId: delivery.id, attempt: 1 });
+    // No delivery worker in this process: the batch goes to the delivery processes as one job, its lease as nextAttemptAt.
+    const [batch] = (await firstAttemptsQueue.getJobs(['waiting'])).filter((job) => job.data.deliveryIds.includes(delivery.id));
+    expect(batch.data).toEqual({ deliveryIds: [delivery.id], leasedAt: expect.any(Number) });
+    expect(delivery.nextAttemptAt!.getTime()).toBe(batch.data.leasedAt + intake['firstAttempts'].leaseMs);
+    expect(await deliveriesQueue.getJob(jobId.delivery(delivery.id, 1))).toBeUndefined();
   });
 
   it('delivers to matching endpoints only, once, however often the deliveries are made again', async () => {
@@ -111,9 +117,12 @@ describe.each(DATABASE_KINDS)('pipeline services (%s)', (database) => {
     const rows = await db.getRepository(Delivery).findBy({ messageId: message.id });
     expect(rows.map((r) => r.endpointId).sort()).toEqual([all.id, onEu.id].sort());
     expect(rows.every((r) => r.status === DeliveryStatus.Pending && r.attemptCount === 0)).toBe(true);
-    for (const row of rows) expect(await deliveriesQueue.getJob(jobId.delivery(row.id, 1))).toBeDefined();
-    const jobs = await deliveriesQueue.getJobs(['waiting', 'delayed', 'prioritized']);
-    expect(jobs.filter((job) => rows.some((r) => r.id === job.data.deliveryId))).toHaveLength(2);
+    // Handed over once, at ingest (one batch job here, with no delivery worker), and not scheduled again.
+    const batches = (await firstAttemptsQueue.getJobs(['waiting'])).filter((job) => rows.some((r) => job.data.deliveryIds.includes(r.id)));
+    expect(batches.flatMap((job) => job.data.deliveryIds).sort()).toEqual(rows.map((r) => r.id).sort());
+    expect(
+      await deliveriesQueue.getJobs(['waiting', 'delayed', 'prioritized']).then((jobs) => jobs.filter((job) => rows.some((r) => r.id === job.data.deliveryId))),
+    ).toEqual([]);
     expect((await db.getRepository(Message).findOneByOrFail({ id: message.id })).fannedOutAt).toBeInstanceOf(Date);
   });
 

@@ -5,6 +5,7 @@ import { BackgroundTaskService } from './background-tasks/background-task.servic
 import { AttemptFollowUp } from './delivery/attempt-follow-up.service';
 import { DeliveryScheduler } from './delivery/delivery-scheduler.service';
 import { DeliveryService } from './delivery/delivery.service';
+import { FirstAttempts } from './delivery/first-attempts.service';
 import { WebhookClient } from './delivery/webhook-client.service';
 import { EndpointGate } from './endpoints/endpoint-gate.service';
 import { EndpointHealth } from './endpoints/endpoint-health.service';
@@ -29,6 +30,7 @@ const SERVICES = [
   EndpointHealth,
   EndpointService,
   EventTypeService,
+  FirstAttempts,
   IdempotencyService,
   MessageIntake,
   MessageService,

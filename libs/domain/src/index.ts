@@ -6,6 +6,7 @@ export * from './delivery/attempt-follow-up.service';
 export * from './delivery/conclusion';
 export * from './delivery/delivery-scheduler.service';
 export * from './delivery/delivery.service';
+export * from './delivery/first-attempts.service';
 export * from './delivery/retry-schedule';
 export * from './delivery/target-guard';
 export * from './delivery/webhook-client.service';

@@ -9,8 +9,8 @@ import { QueueName } from './queues';
 export class QueueDepths {
   private readonly queues: Record<QueueName, Queue>;
 
-  constructor(@InjectQueue(QueueName.Deliveries) deliveries: Queue) {
-    this.queues = { [QueueName.Deliveries]: deliveries };
+  constructor(@InjectQueue(QueueName.Deliveries) deliveries: Queue, @InjectQueue(QueueName.FirstAttempts) firstAttempts: Queue) {
+    this.queues = { [QueueName.Deliveries]: deliveries, [QueueName.FirstAttempts]: firstAttempts };
   }
 
   async read(): Promise<Record<QueueName, QueueDepth>> {

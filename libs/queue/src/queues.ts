@@ -6,8 +6,13 @@ import type { HeraldConfig } from '@herald/config';
  * No queue name is written anywhere else.
  */
 export enum QueueName {
-  /** One job per delivery attempt. */
+  /** One job per scheduled attempt: retries, and first attempts that had to wait (a full endpoint, an open circuit). */
   Deliveries = 'deliveries',
+  /**
+   * One job per ingest batch: the first attempts of its deliveries, for a delivery process to make when
+   * ingest runs in another process. (In the all-in-one process they are handed over in memory.)
+   */
+  FirstAttempts = 'first-attempts',
 }
 
 /** Jobs carry row ids only (claim check): payloads and secrets stay in the database. */
@@ -17,17 +22,27 @@ export interface DeliveryJob {
   attempt: number;
 }
 
+export interface FirstAttemptsJob {
+  deliveryIds: string[];
+  /** When the deliveries' lease began (epoch ms): past it, the reconciler may take them instead. */
+  leasedAt: number;
+}
+
 export interface JobDataOf {
   [QueueName.Deliveries]: DeliveryJob;
+  [QueueName.FirstAttempts]: FirstAttemptsJob;
 }
 
 export const JOB_NAME: Record<QueueName, string> = {
   [QueueName.Deliveries]: 'deliver',
+  [QueueName.FirstAttempts]: 'first-attempts',
 };
 
 /** Job ids derive from row ids, so enqueuing the same work twice is a no-op while the job exists. */
 export const jobId = {
   delivery: (deliveryId: string, attempt: number) => `${deliveryId}-${attempt}`,
+  /** A batch is named by its first delivery. */
+  firstAttempts: (deliveryIds: string[]) => `${deliveryIds[0]}-first`,
   /** Every resend is a new job. */
   resend: (deliveryId: string, requestId: string) => `${deliveryId}-resend-${requestId}`,
 };
@@ -45,6 +60,7 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
 
 export const QUEUE_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QueueName.Deliveries]: DEFAULT_JOB_OPTIONS,
+  [QueueName.FirstAttempts]: DEFAULT_JOB_OPTIONS,
 };
 
 /**
@@ -57,6 +73,11 @@ export function workerSettings(queue: QueueName, config: HeraldConfig): Pick<Wor
     case QueueName.Deliveries: {
       const lockDuration = 2 * config.deliveryTimeoutMs + 5_000;
       return { concurrency: config.deliveryConcurrency, lockDuration, stalledInterval: Math.min(30_000, lockDuration) };
+    }
+    // A batch job only hands its deliveries to the process's dispatcher, which bounds the attempts in flight.
+    case QueueName.FirstAttempts: {
+      const lockDuration = 2 * config.deliveryTimeoutMs + 5_000;
+      return { concurrency: 4, lockDuration, stalledInterval: Math.min(30_000, lockDuration) };
     }
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '@herald/persistence';
 import { ApplicationInput, ApplicationService } from '../applications/application.service';
 import { DeliveryScheduler } from '../delivery/delivery-scheduler.service';
+import { FirstAttempts } from '../delivery/first-attempts.service';
 import { delayBeforeAttempt } from '../delivery/retry-schedule';
 import { endpointAccepts } from '../endpoints/endpoint-filter';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
@@ -59,6 +60,7 @@ export class MessageIntake {
     private readonly messages: MessageRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly scheduler: DeliveryScheduler,
+    private readonly firstAttempts: FirstAttempts,
     private readonly config: HeraldConfig,
   ) {}
 
@@ -80,12 +82,14 @@ export class MessageIntake {
     const messages = results.filter((result): result is Message => !(result instanceof Error));
     const duplicates = await this.duplicateEventIds(messages);
     const endpoints = await this.endpoints.enabledOf(messages.map((message) => message.appId));
+    const leasedAt = Date.now();
     const deliveriesOf = new Map(
       messages.map((message) => [
         message,
         this.deliveryRows(
           message,
           endpoints.filter((endpoint) => endpoint.appId === message.appId && endpointAccepts(endpoint, message)),
+          leasedAt,
         ),
       ]),
     );
@@ -96,11 +100,16 @@ export class MessageIntake {
       // Whatever refused the batch (a concurrent writer of the same eventId) refuses only its own message.
       for (const message of fresh) outcome.set(message, (await this.store([message], deliveriesOf)) ?? message);
     }
-    const stored = fresh.filter((message) => outcome.get(message) === message);
+    const stored = fresh.filter((message) => outcome.get(message) === message).flatMap((message) => deliveriesOf.get(message)!);
+    const leaseEnd = leasedAt + this.firstAttempts.leaseMs;
     try {
-      await this.scheduler.schedule(stored.flatMap((message) => deliveriesOf.get(message)!));
+      await this.firstAttempts.hand(
+        stored.filter((delivery) => delivery.nextAttemptAt?.getTime() === leaseEnd).map((delivery) => delivery.id),
+        leasedAt,
+      );
+      await this.scheduler.schedule(stored.filter((delivery) => delivery.nextAttemptAt?.getTime() !== leaseEnd));
     } catch (error) {
-      this.logger.warn({ msg: 'first attempts not scheduled; the reconciler will', messages: stored.length, error: (error as Error).message });
+      this.logger.warn({ msg: 'first attempts not handed over; the reconciler will', deliveries: stored.length, error: (error as Error).message });
     }
     return results.map((result) => (result instanceof Error ? result : outcome.get(result)!));
   }
@@ -157,16 +166,14 @@ export class MessageIntake {
   }
 
   /**
-   * Deliveries for (message, endpoint) pairs that have none yet, and the first attempt of each delivery of
-   * these messages (to `endpointId` only, when given) still waiting for it. Safe to run again: the unique
-   * (message, endpoint) pair keeps one row per pair. Answers how many were scheduled.
+   * Deliveries for (message, endpoint) pairs that have none yet, their first attempts scheduled. Safe to run
+   * again: a pair that has its delivery keeps it, and only new ones are scheduled. Answers how many.
    */
-  async deliver(pairs: { message: Message; endpoint: Endpoint }[], endpointId?: string): Promise<number> {
+  async deliver(pairs: { message: Message; endpoint: Endpoint }[]): Promise<number> {
     if (pairs.length === 0) return 0;
-    await this.deliveries.insertMissing(pairs.flatMap(({ message, endpoint }) => this.deliveryRows(message, [endpoint])));
-    const awaiting = await this.deliveries.awaitingFirstAttempt([...new Set(pairs.map(({ message }) => message.id))], endpointId);
-    await this.scheduler.schedule(awaiting);
-    return awaiting.length;
+    const created = await this.deliveries.insertMissing(pairs.flatMap(({ message, endpoint }) => this.deliveryRows(message, [endpoint])));
+    await this.scheduler.schedule(created);
+    return created.length;
   }
 
   /** Gives a message stored without its deliveries (by a Herald before 0.2) its deliveries, as ingest does now. */
@@ -176,10 +183,14 @@ export class MessageIntake {
     await this.messages.markFannedOut(message.id, new Date());
   }
 
-  private deliveryRows(message: Message, endpoints: Endpoint[]): Delivery[] {
+  /**
+   * A delivery for each endpoint. Its first attempt is due when the schedule and `deliverAt` say; when that is
+   * now and the caller hands the deliveries over (`leasedAt`), `nextAttemptAt` is the end of their lease instead.
+   */
+  private deliveryRows(message: Message, endpoints: Endpoint[], leasedAt?: number): Delivery[] {
     const now = new Date();
-    const scheduledAt = now.getTime() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0);
-    const firstAttemptAt = new Date(Math.max(scheduledAt, message.deliverAt?.getTime() ?? 0));
+    const dueAt = Math.max(now.getTime() + (delayBeforeAttempt(this.config.retrySchedule, 1) ?? 0), message.deliverAt?.getTime() ?? 0);
+    const firstAttemptAt = new Date(leasedAt !== undefined && dueAt <= now.getTime() ? leasedAt + this.firstAttempts.leaseMs : dueAt);
     return endpoints.map((endpoint) => ({
       id: newId.delivery(),
       messageId: message.id,

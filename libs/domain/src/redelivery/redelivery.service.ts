@@ -53,10 +53,7 @@ export class RedeliveryService {
       if (messages.length === 0) break;
       after = messages[messages.length - 1].id;
       const wanted = messages.filter((message) => endpointAccepts({ ...endpoint, disabled: false }, message));
-      replayed += await this.intake.deliver(
-        wanted.map((message) => ({ message, endpoint })),
-        endpoint.id,
-      );
+      replayed += await this.intake.deliver(wanted.map((message) => ({ message, endpoint })));
     }
     this.logger.log({ msg: 'replayed missing messages', appId: endpoint.appId, endpointId: endpoint.id, count: replayed });
     return replayed;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { In, LessThan } from 'typeorm';
+import { LessThan } from 'typeorm';
 import { Database } from '../database';
 import { Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '../entities';
 import { MessageMatch, TimeWindow, whereCreatedIn, whereOfMatchingMessages } from '../filters';
@@ -152,9 +152,12 @@ export class DeliveryRepository {
     });
   }
 
-  /** Inserts the deliveries a (message, endpoint) pair does not have yet; the unique pair keeps one row per pair. */
-  insertMissing(rows: Delivery[]): Promise<void> {
-    return this.db.write(async (db) => {
+  /**
+   * Inserts the deliveries whose (message, endpoint) pair has none yet (the unique pair keeps one row per pair,
+   * whoever inserts concurrently) and answers the rows that are new.
+   */
+  async insertMissing(rows: Delivery[]): Promise<Delivery[]> {
+    await this.db.write(async (db) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await db
           .createQueryBuilder()
@@ -165,14 +168,17 @@ export class DeliveryRepository {
           .execute();
       }
     });
-  }
-
-  /** Deliveries of these messages (to one endpoint, if given) still waiting for their first attempt. */
-  awaitingFirstAttempt(messageIds: string[], endpointId?: string): Promise<Delivery[]> {
-    if (messageIds.length === 0) return Promise.resolve([]);
-    return this.db.reader
-      .getRepository(Delivery)
-      .findBy({ messageId: In(messageIds), ...(endpointId ? { endpointId } : {}), status: DeliveryStatus.Pending, attemptCount: 0 });
+    const inserted = new Set(
+      (
+        await findIn(
+          this.db.reader,
+          Delivery,
+          'id',
+          rows.map((row) => row.id),
+        )
+      ).map((row) => row.id),
+    );
+    return rows.filter((row) => inserted.has(row.id));
   }
 
   findForPair(messageId: string, endpointId: string): Promise<Delivery | null> {

@@ -1,0 +1,63 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { ApplicationService, DomainModule, EndpointService, FirstAttempts, MessageIntake, ReconciliationService } from '@herald/domain';
+import { Delivery, MessageAttempt } from '@herald/persistence';
+import { jobId, QueueName } from '@herald/queue';
+import { startTestHerald, TestHerald } from '../support/herald';
+import { Receiver } from '../support/receiver';
+import { waitFor } from '../support/wait';
+
+/**
+ * First attempts without a job per delivery: handed over in memory where the delivery worker runs, as one
+ * batch job where it does not, and left alone by the reconciler until their lease runs out.
+ */
+describe('first attempts', () => {
+  let herald: TestHerald;
+  let receiver: Receiver;
+  const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    // The domain only, as an ingest process without a delivery worker.
+    herald = await startTestHerald({ apps: [DomainModule], listen: false, env: { HERALD_RECONCILE_INTERVAL: '50ms' } });
+  });
+  afterAll(async () => {
+    await herald?.close();
+    await receiver?.stop();
+  });
+
+  async function accepted(path: string) {
+    const app = (await get<ApplicationService>(ApplicationService).create({ name: path })).application;
+    const endpoint = await get<EndpointService>(EndpointService).create(app.id, { url: receiver.on(path, 200) });
+    const message = await get<MessageIntake>(MessageIntake).accept(app.id, { eventType: 'first', payload: {} });
+    return get<DataSource>(DataSource).getRepository(Delivery).findOneByOrFail({ messageId: message.id, endpointId: endpoint.id });
+  }
+
+  it('leaves a handed-over delivery to its lease: the reconciler takes it only once the lease has run out', async () => {
+    const delivery = await accepted('/leased');
+    const deliveries = get<Queue>(getQueueToken(QueueName.Deliveries));
+    const reconciliation = get<ReconciliationService>(ReconciliationService);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // more than one reconcile interval
+    await reconciliation.sweep();
+    expect(await deliveries.getJob(jobId.delivery(delivery.id, 1))).toBeUndefined();
+
+    // As if the process that took it died and the lease ran out.
+    await get<DataSource>(DataSource)
+      .getRepository(Delivery)
+      .update({ id: delivery.id }, { nextAttemptAt: new Date(Date.now() - 1_000) });
+    expect((await reconciliation.sweep()).deliveries).toBeGreaterThanOrEqual(1);
+    expect(await deliveries.getJob(jobId.delivery(delivery.id, 1))).toBeDefined();
+  });
+
+  it('makes the first attempts of a batch in this process, and none whose lease is nearly out', async () => {
+    const [fresh, stale] = [await accepted('/fresh'), await accepted('/stale')];
+    const firstAttempts = get<FirstAttempts>(FirstAttempts);
+    await firstAttempts.make([fresh.id], Date.now());
+    await firstAttempts.make([stale.id], Date.now() - firstAttempts.leaseMs);
+    await waitFor('the fresh attempt', () => receiver.at('/fresh').length === 1);
+    expect(receiver.at('/stale')).toHaveLength(0);
+    const attempts = await get<DataSource>(DataSource).getRepository(MessageAttempt).findBy({ deliveryId: fresh.id });
+    expect(attempts.map((attempt) => attempt.attemptNumber)).toEqual([1]);
+  });
+});
