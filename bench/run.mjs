@@ -46,8 +46,17 @@ const settings = {
   concurrency: 32,
   fanoutEndpoints: 100,
   fanoutMessages: Math.max(2, Math.round(messages / 100)), // N attempts in all, like the one-endpoint burst
-  rates: QUICK ? [100, 300] : [100, 300, 1_000],
-  rateSeconds: QUICK ? 2 : 10,
+  // Fixed rates: 300 msg/s three times (its target is the worst run), 1,000 msg/s sustained for 30 s.
+  rates: QUICK
+    ? [
+        { rate: 100, seconds: 2, runs: 1 },
+        { rate: 300, seconds: 2, runs: 1 },
+      ]
+    : [
+        { rate: 100, seconds: 10, runs: 1 },
+        { rate: 300, seconds: 10, runs: 3 },
+        { rate: 1_000, seconds: 30, runs: 1 },
+      ],
   noisy: {
     healthyEndpoints: 4,
     healthyRate: 50,
@@ -199,17 +208,13 @@ async function heraldThroughput(database) {
  */
 async function ratesThenBurst({ system, database, send, paths, pids, names }) {
   await runFixedRate({ receiver, send, paths, rate: 100, seconds: settings.warmupSeconds, deadline: budget.until(30_000) });
-  for (const rate of settings.rates) {
-    await measure(names.rates, label(`rate-${rate}`, system, database), settings.rateSeconds + 5, () =>
-      runFixedRate({
-        receiver,
-        send,
-        paths,
-        rate,
-        seconds: settings.rateSeconds,
-        deadline: budget.until((settings.rateSeconds + settings.drainSeconds) * 1_000),
-      }),
-    );
+  for (const { rate, seconds, runs } of settings.rates) {
+    for (let run = 1; run <= runs; run++) {
+      const rowLabel = { ...label(`rate-${rate}`, system, database), ...(runs > 1 ? { run, scenario: `${rate} msg/s (run ${run} of ${runs})` } : {}) };
+      await measure(names.rates, rowLabel, seconds + 5, () =>
+        runFixedRate({ receiver, send, paths, rate, seconds, deadline: budget.until((seconds + settings.drainSeconds) * 1_000) }),
+      );
+    }
   }
   await measure(names.burst, label('burst-1', system, database), 30, () =>
     withCpu(pids, messages, () =>

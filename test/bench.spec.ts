@@ -110,3 +110,22 @@ describe('benchmark harness (npm run bench -- --quick)', () => {
     expect(markdown).not.toContain('INCOMPLETE');
   });
 });
+
+/** Keeps the sustained mixed-load harness working: a few seconds of it, every delivery once, the flaky endpoints failing first. */
+describe('sustained mixed-load harness (npm run bench:sustained)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'herald-sustained-test-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('delivers every message once to every endpoint, retrying the flaky ones, and reports each minute', async () => {
+    const args = ['--minutes', '0.1', '--rate', '20', '--apps', '2', '--profiles', 'fast', '--out', out];
+    await promisify(execFile)(process.execPath, [join(__dirname, '../bench/sustained.mjs'), ...args], { timeout: 150_000, maxBuffer: 16 * 1024 * 1024 });
+    const [file] = readdirSync(out).filter((name) => /^sustained-\d{4}-.*\.json$/.test(name));
+    const [run] = JSON.parse(readFileSync(join(out, file), 'utf8')).runs;
+    expect(run).toMatchObject({ profile: 'fast', complete: true, duplicates: 0, stray: 0, accepted: run.planned });
+    expect(run.expectedAttempts).toBe(run.planned * 5);
+    expect(run.failedOnPurpose).toBe(run.planned / 2); // app 0 of 2 has the flaky endpoint: half the messages
+    expect(run.perMinute[0].healthy.count).toBeGreaterThan(0);
+    expect(run.perMinute[0].rssMb).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(out, 'sustained-latest.md'), 'utf8')).toContain('healthy p99 per minute');
+  }, 160_000);
+});

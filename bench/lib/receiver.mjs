@@ -1,6 +1,7 @@
 // The webhook receiver, in the bench process: answers 200 at once and notes when each webhook arrived,
 // keyed by `webhook-id` and path (one path per endpoint), so every attempt can be matched to its send.
 // Paths starting with /hang never answer: the noisy neighbour's endpoint, held until Herald gives up.
+// Paths containing /flaky/ answer 500 to the first attempt of each webhook and 200 to the next: only that success counts as its arrival.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { now } from './util.mjs';
@@ -11,7 +12,9 @@ export async function startReceiver() {
   /** path → endpoint secret key bytes, for the endpoints whose signatures are checked */
   const secrets = new Map();
   const hanging = new Set();
-  const counts = { duplicates: 0, unsigned: 0, badSignatures: 0, hung: 0 };
+  const counts = { duplicates: 0, unsigned: 0, badSignatures: 0, hung: 0, failedOnPurpose: 0 };
+  /** `${webhook-id} ${path}` of flaky paths' first attempts, already failed. */
+  const failedOnce = new Set();
 
   const server = createServer((req, res) => {
     const at = now(); // the headers are in: the webhook has arrived
@@ -27,6 +30,12 @@ export async function startReceiver() {
     req.on('end', () => {
       const id = req.headers['webhook-id'];
       const key = `${id} ${req.url}`;
+      if (req.url.includes('/flaky/') && !failedOnce.has(key)) {
+        failedOnce.add(key);
+        counts.failedOnPurpose++;
+        res.statusCode = 500;
+        return res.end('failing the first attempt on purpose');
+      }
       if (arrivals.has(key)) counts.duplicates++;
       else arrivals.set(key, at);
       const secret = secrets.get(req.url);
@@ -62,6 +71,7 @@ export async function startReceiver() {
     reset() {
       arrivals.clear();
       secrets.clear();
+      failedOnce.clear();
       for (const name of Object.keys(counts)) counts[name] = 0;
     },
     /** Drops the hanging requests (Herald sees a reset connection). */

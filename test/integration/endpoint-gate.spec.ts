@@ -1,4 +1,7 @@
-import { DomainModule, EndpointGate } from '@herald/domain';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { DomainModule, EndpointGate, FULL } from '@herald/domain';
+import { QueueName } from '@herald/queue';
 import { startTestHerald, TestHerald } from '../support/herald';
 
 /** The per-endpoint gate's Lua script on real Redis. */
@@ -14,7 +17,7 @@ describe('EndpointGate', () => {
 
   it('lets at most the cap of attempts in flight per endpoint, and frees a slot on release', async () => {
     const endpoint = { id: 'ep_cap', throttleRate: null };
-    expect(await Promise.all(['a', 'b', 'c', 'd'].map((holder) => gate.acquire(endpoint, holder)))).toEqual([0, 0, 0, 250]);
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((holder) => gate.acquire(endpoint, holder)))).toEqual([0, 0, 0, FULL]);
     expect(await gate.acquire({ id: 'ep_other', throttleRate: null }, 'a')).toBe(0); // another endpoint is not affected
     await gate.release(endpoint.id, 'b');
     expect(await gate.acquire(endpoint, 'd')).toBe(0);
@@ -27,15 +30,15 @@ describe('EndpointGate', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     await gate.release(endpoint.id, 'a');
     expect(await waiting).toBe(0);
-    // Nobody releases: the waiter gives up and is told to come back later (a hanging endpoint holds no worker for long).
-    expect(await gate.acquire(endpoint, 'e')).toBe(250);
+    // Nobody releases: the waiter gives up and is told to park (a hanging endpoint holds no worker for long).
+    expect(await gate.acquire(endpoint, 'e')).toBe(FULL);
   });
 
   it('expires the slot of a holder that never released it (a crashed worker)', async () => {
     const endpoint = { id: 'ep_crash', throttleRate: null };
     const now = Date.now();
     for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder, now)).toBe(0);
-    expect(await gate.acquire(endpoint, 'd', now)).toBeGreaterThan(0);
+    expect(await gate.acquire(endpoint, 'd', now)).toBe(FULL);
     expect(await gate.acquire(endpoint, 'd', now + 7_001)).toBe(0); // slot lifetime: 2 × timeout + 5 s
   });
 
@@ -49,5 +52,22 @@ describe('EndpointGate', () => {
     }
     expect(results).toEqual([0, 0, 900]); // the third waits for the next second
     expect(await gate.acquire(endpoint, 'c', second + 1_000)).toBe(0);
+  });
+
+  it('wakes the oldest parked attempt when a slot is released, and at once when a slot freed while it was being parked', async () => {
+    const endpoint = { id: 'ep_parked', throttleRate: null };
+    const queue = herald.app.get<Queue>(getQueueToken(QueueName.Deliveries), { strict: false });
+    const delayed = async (id: string) => (await queue.add('deliver', { deliveryId: id, attempt: 1 }, { jobId: id, delay: 60_000 })).id!;
+    const state = async (id: string) => (await queue.getJob(id))!.getState();
+    for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder)).toBe(0);
+    await gate.park(endpoint.id, await delayed('parked-1'), 3);
+    await gate.park(endpoint.id, await delayed('parked-2'), 3);
+    expect([await state('parked-1'), await state('parked-2')]).toEqual(['delayed', 'delayed']);
+    await gate.release(endpoint.id, 'a');
+    expect([await state('parked-1'), await state('parked-2')]).toEqual(['waiting', 'delayed']);
+    // A slot is free (b released before the park was listed): the park wakes a parked job itself, so no wake-up is lost.
+    await gate.release(endpoint.id, 'b');
+    await gate.park(endpoint.id, await delayed('parked-3'), 3);
+    expect([await state('parked-2'), await state('parked-3')]).toEqual(['waiting', 'waiting']);
   });
 });

@@ -3,7 +3,8 @@ import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
 import { AttemptRecord, AttemptStatus, AttemptTrigger, DeliveryRepository, DeliveryStatus, DeliveryTarget, MessageAttempt } from '@herald/persistence';
 import { activeSecrets, webhookHeaders } from '@herald/signing';
-import { EndpointGate } from '../endpoints/endpoint-gate.service';
+import { jobId } from '@herald/queue';
+import { EndpointGate, FULL, PARKED_FOR_CIRCUIT_MS, PARKED_FOR_SLOT_MS } from '../endpoints/endpoint-gate.service';
 import { EndpointHealth } from '../endpoints/endpoint-health.service';
 import { newId } from '../ids';
 import { AttemptFollowUp } from './attempt-follow-up.service';
@@ -17,8 +18,19 @@ const BATCH = 200;
 
 type Target = Required<DeliveryTarget>;
 
-/** What a delivery job comes to: done (an attempt recorded, or nothing left to do), or wait and come back (no attempt was made). */
-export type AttemptResult = { kind: 'done' } | { kind: 'wait'; ms: number };
+/**
+ * What a delivery job comes to: done (an attempt recorded, or nothing left to do), wait and come back, or
+ * park (delay the job by `ms`, then `park` it) behind the endpoint until a slot or the circuit lets it go.
+ */
+export type AttemptResult = { kind: 'done' } | { kind: 'wait'; ms: number } | Parking;
+
+/** An attempt held back by its endpoint: `cap` when it waits for a slot, 0 when for the circuit. */
+export interface Parking {
+  kind: 'park';
+  endpointId: string;
+  cap: number;
+  ms: number;
+}
 
 /** Before sending: go (the endpoint's slot is held), wait, or nothing to do. */
 type Prepared = { kind: 'send'; target: Target; slot: string } | AttemptResult;
@@ -36,6 +48,7 @@ export class DeliveryService {
   /** Concurrent attempts share their reads (three queries for a whole batch) and their writes (one transaction). */
   private readonly targets = new Batcher<string, DeliveryTarget>((ids) => this.deliveries.targets(ids), { maxBatch: BATCH, concurrency: 2 });
   private readonly records = new Batcher<AttemptRecord, boolean>((records) => this.deliveries.recordAttempts(records), { maxBatch: BATCH, concurrency: 2 });
+  private readonly postponements = new Batcher<Postponement, void>((items) => this.deliveries.postpone(items), { maxBatch: BATCH, concurrency: 1 });
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -80,6 +93,15 @@ export class DeliveryService {
     await this.followUp.after({ target, attempt: 0, response, conclusion: succeeded(response) ? { outcome: 'succeeded' } : { outcome: 'failed' } });
   }
 
+  /**
+   * Parks an attempt whose job has been delayed by `parking.ms`: the database's next attempt moves there too
+   * (so the reconciler does not take a parked delivery for a lost one), then the gate lists it behind its endpoint.
+   */
+  async park(deliveryId: string, attempt: number, parking: Parking): Promise<void> {
+    await this.postponements.submit({ id: deliveryId, nextAttemptAt: new Date(Date.now() + parking.ms) });
+    await this.gate.park(parking.endpointId, jobId.delivery(deliveryId, attempt), parking.cap);
+  }
+
   private async prepare(deliveryId: string, attempt: number): Promise<Prepared> {
     const target = await this.targets.submit(deliveryId);
     const { delivery, endpoint } = target;
@@ -100,9 +122,15 @@ export class DeliveryService {
       return DONE;
     }
     const admission = this.health.admit(target.endpoint);
-    if (admission.kind === 'wait') return admission;
+    if (admission.kind === 'wait') {
+      // One held attempt per cooldown comes back as the probe; the rest wait parked for the circuit to close.
+      if (await this.gate.claimProbe(endpoint!.id, admission.ms)) return admission;
+      return { kind: 'park', endpointId: endpoint!.id, cap: 0, ms: PARKED_FOR_CIRCUIT_MS };
+    }
     const slot = `${delivery.id}-${attempt}`;
-    const wait = await this.gate.acquire(target.endpoint, slot, Date.now(), admission.kind === 'probe' ? 1 : undefined);
+    const cap = admission.kind === 'probe' ? 1 : this.config.endpointConcurrency;
+    const wait = await this.gate.acquire(target.endpoint, slot, Date.now(), cap);
+    if (wait === FULL) return { kind: 'park', endpointId: endpoint!.id, cap, ms: PARKED_FOR_SLOT_MS };
     return wait > 0 ? { kind: 'wait', ms: wait } : { kind: 'send', target, slot };
   }
 
@@ -122,6 +150,8 @@ export class DeliveryService {
     }
   }
 }
+
+type Postponement = { id: string; nextAttemptAt: Date };
 
 const isComplete = (target: DeliveryTarget): target is Target => !!(target.delivery && target.message && target.endpoint);
 

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
 import { FirstAttemptsJob, JOB_NAME, jobId, QueueName } from '@herald/queue';
 import { DeliveryScheduler } from './delivery-scheduler.service';
@@ -21,8 +22,8 @@ interface Handed {
  * delivery, so the happy path needs no job per delivery as well: ingest commits a batch with each delivery's
  * `nextAttemptAt` set to a lease, then hands it here. In the process that runs the delivery worker (the
  * all-in-one) the attempts are made in memory; a process without one (split ingest) sends the batch to the
- * delivery processes as one job. An attempt that must wait (a full endpoint, an open circuit) or fails for
- * want of Redis or the database becomes an ordinary delayed job. If the process dies first, the reconciler
+ * delivery processes as one job. An attempt that must wait or is parked (a full endpoint, an open circuit) or
+ * fails for want of Redis or the database becomes an ordinary delayed job. If the process dies first, the reconciler
  * finds the deliveries once their lease has run out, so nothing is lost; and it never takes one before, so
  * no delivery is attempted twice at once.
  */
@@ -33,6 +34,14 @@ export class FirstAttempts {
   private running = 0;
   private idle?: () => void;
   private local = false;
+  /** First attempts whose lease is nearly out, queued as delayed jobs in batches. */
+  private readonly overdue = new Batcher<string, void>(
+    async (ids) => {
+      await this.scheduler.schedule(ids.map((id) => ({ id, attemptCount: 0, nextAttemptAt: null })));
+      return ids.map(() => undefined);
+    },
+    { maxBatch: 500, concurrency: 1 },
+  );
   /** How long a handed-over delivery is left to this path before the reconciler may take it. */
   readonly leaseMs: number;
 
@@ -97,8 +106,12 @@ export class FirstAttempts {
     while (this.running < this.config.deliveryConcurrency && this.waiting.length > 0) {
       const item = this.waiting.shift()!;
       // Started no later than this, an attempt ends (its timeout) well before the reconciler may look at it.
+      // One that waited longer (a backlog) goes to the queue instead: its job id dedupes with the reconciler's.
       if (Date.now() > item.leasedAt + this.leaseMs - this.config.deliveryTimeoutMs - 5_000) {
-        item.done();
+        this.overdue.submit(item.deliveryId).then(item.done, (error: Error) => {
+          this.logger.warn({ msg: 'first attempt left to the reconciler', deliveryId: item.deliveryId, error: error.message });
+          item.done();
+        });
         continue;
       }
       this.running++;
@@ -115,6 +128,10 @@ export class FirstAttempts {
     try {
       const result = await this.deliveries.attempt(deliveryId, 1);
       if (result.kind === 'wait') await this.later(deliveryId, result.ms + Math.floor(Math.random() * result.ms));
+      if (result.kind === 'park') {
+        await this.later(deliveryId, result.ms);
+        await this.deliveries.park(deliveryId, 1, result);
+      }
     } catch (error) {
       this.logger.warn({ msg: 'first attempt failed; queued to try again', deliveryId, error: (error as Error).message });
       await this.later(deliveryId, 1_000).catch(() => undefined); // Redis away too: the reconciler takes it after the lease

@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
 import type { Endpoint } from '@herald/persistence';
-import { REDIS_CLIENT } from '@herald/queue';
+import { DeliveryJob, QueueName, REDIS_CLIENT } from '@herald/queue';
 
 /**
  * Takes a slot for one attempt to an endpoint, atomically: at most HERALD_ENDPOINT_CONCURRENCY attempts
@@ -24,25 +26,55 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 0
 `;
 
-/** How long an attempt waits in this process for one of the endpoint's slots to free before it is put back. */
+/**
+ * Parks an attempt's job (already delayed) in the endpoint's parked set, oldest first. When parked for want of
+ * a slot (cap > 0) and slots are free by now (they freed between the acquire and this), returns parked jobs
+ * to wake at once, so no wake-up is lost. KEYS: slots, parked. ARGV: job id, now ms, cap (0: the circuit is open), key lifetime ms.
+ */
+const PARK = `
+redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+if tonumber(ARGV[3]) == 0 then return {} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local free = tonumber(ARGV[3]) - redis.call('ZCARD', KEYS[1])
+if free <= 0 then return {} end
+return redis.call('ZPOPMIN', KEYS[2], free)
+`;
+
+/** Frees a slot and takes the oldest parked job, to wake in its place. KEYS: slots, parked. ARGV: holder. */
+const RELEASE = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('ZPOPMIN', KEYS[2])
+`;
+
+/** How long an attempt waits in this process for one of the endpoint's slots to free before it is parked. */
 const LOCAL_WAIT_MS = 200;
-/** A full endpoint's attempt put back in the queue returns after this (plus jitter), so waiting jobs do not spin. */
-const FULL_RETRY_MS = 250;
+/** Returned by `acquire` when the endpoint is full: park the attempt. */
+export const FULL = -1;
+/** A parked job runs anyway after this (a lost wake-up costs at most this much): for want of a slot, and behind an open circuit. */
+export const PARKED_FOR_SLOT_MS = 60_000;
+export const PARKED_FOR_CIRCUIT_MS = 10 * 60_000;
+/** Most parked jobs woken per Redis call when an endpoint is disabled or deleted. */
+const WAKE_BATCH = 500;
 
 /**
- * One slow or failing endpoint can hold only its own slots, never the whole worker pool. When an endpoint
- * is full, an attempt first waits briefly for a slot this process releases (at most one waiter per slot):
- * a busy endpoint's next request starts the moment one ends, instead of after a trip through the delayed set.
- * A hanging endpoint frees nothing, so its waiters give up after LOCAL_WAIT_MS and hold no worker for long.
+ * Who may send to an endpoint now. One slow or failing endpoint can hold only its own slots, never the whole
+ * worker pool. When an endpoint is full, an attempt first waits briefly for a slot this process releases (at
+ * most one waiter per slot), then is parked: its job is delayed far ahead and listed in the endpoint's parked
+ * set, and each released slot wakes the oldest one. Behind an open circuit, one held attempt per cooldown comes
+ * back as the probe and the rest are parked until the circuit closes. So a held backlog costs one park per
+ * attempt, not a trip through the delayed set per attempt every cooldown.
  */
 @Injectable()
 export class EndpointGate {
+  private readonly logger = new Logger(EndpointGate.name);
   private readonly slotLifetimeMs: number;
   /** Per endpoint, the attempts in this process waiting for a slot, woken one per release. */
   private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @InjectQueue(QueueName.Deliveries) private readonly queue: Queue<DeliveryJob>,
     private readonly config: HeraldConfig,
   ) {
     // A holder outlives the longest attempt (the timeout) with margin; release normally comes first.
@@ -50,8 +82,8 @@ export class EndpointGate {
   }
 
   /**
-   * Returns 0 when the slot is taken, else the ms to wait before trying again. `cap` narrows the in-flight
-   * limit (a half-open circuit lets one probe through).
+   * Returns 0 when the slot is taken, FULL when the endpoint stays full, else the ms until its rate window
+   * turns. `cap` narrows the in-flight limit (a half-open circuit lets one probe through).
    */
   async acquire(endpoint: GatedEndpoint, holder: string, now = Date.now(), cap = this.config.endpointConcurrency): Promise<number> {
     const started = Date.now();
@@ -59,19 +91,65 @@ export class EndpointGate {
     for (;;) {
       const wait = await this.tryAcquire(endpoint, holder, now + (Date.now() - started), cap);
       if (wait >= 0) return wait;
-      if (!(await this.slotFreed(endpoint.id, cap, deadline - Date.now()))) return FULL_RETRY_MS;
+      if (!(await this.slotFreed(endpoint.id, cap, deadline - Date.now()))) return FULL;
     }
   }
 
+  /** Frees the slot, and wakes the endpoint's oldest parked attempt to take it. */
   async release(endpointId: string, holder: string): Promise<void> {
-    await this.redis.zrem(this.slotsKey(endpointId), holder);
+    const popped = (await this.redis.eval(RELEASE, 2, this.slotsKey(endpointId), this.parkedKey(endpointId), holder)) as string[];
     this.waiting.get(endpointId)?.shift()?.();
+    await this.wakeJobs(popped);
+  }
+
+  /** Lists a delayed job as parked behind the endpoint: `cap` when it waits for a slot, 0 when for the circuit. */
+  async park(endpointId: string, jobId: string, cap: number): Promise<void> {
+    const lifetime = 2 * PARKED_FOR_CIRCUIT_MS;
+    const popped = (await this.redis.eval(PARK, 2, this.slotsKey(endpointId), this.parkedKey(endpointId), jobId, Date.now(), cap, lifetime)) as string[];
+    await this.wakeJobs(popped);
+  }
+
+  /** Wakes up to `count` of the endpoint's parked attempts, oldest first (the circuit closed); all of them when the endpoint is disabled or deleted. */
+  async wake(endpointId: string, count = Infinity): Promise<void> {
+    for (let left = count; left > 0; left -= WAKE_BATCH) {
+      const popped = await this.redis.zpopmin(this.parkedKey(endpointId), Math.min(left, WAKE_BATCH));
+      await this.wakeJobs(popped);
+      if (popped.length < 2 * Math.min(left, WAKE_BATCH)) return;
+    }
+  }
+
+  /** True for the one attempt per cooldown that comes back as the circuit's probe, when the cooldown ends in `ms`. */
+  async claimProbe(endpointId: string, ms: number): Promise<boolean> {
+    return (await this.redis.set(this.probeKey(endpointId), '1', 'PX', Math.max(1, ms), 'NX')) === 'OK';
+  }
+
+  /**
+   * The circuit (re)opened for `ms`: the oldest parked attempt becomes the next probe, due when the cooldown
+   * ends. Without a parked attempt, the next held one claims the probe itself.
+   */
+  async probeAfter(endpointId: string, ms: number): Promise<void> {
+    if (!(await this.claimProbe(endpointId, ms))) return;
+    const [jobId] = await this.redis.zpopmin(this.parkedKey(endpointId));
+    const job = jobId ? await this.queue.getJob(jobId) : undefined;
+    if (!job) {
+      await this.redis.del(this.probeKey(endpointId));
+      return;
+    }
+    await job.changeDelay(ms).catch((error: Error) => this.logger.debug({ msg: 'parked job not delayed', jobId, error: error.message }));
   }
 
   private async tryAcquire(endpoint: GatedEndpoint, holder: string, now: number, cap: number): Promise<number> {
     const keys = [this.slotsKey(endpoint.id), `${this.config.queuePrefix}:gate:rate:${endpoint.id}:${Math.floor(now / 1_000)}`];
     const args = [holder, now, this.slotLifetimeMs, cap, endpoint.throttleRate ?? 0];
     return Number(await this.redis.eval(ACQUIRE, 2, ...keys, ...args));
+  }
+
+  /** Moves parked jobs (ZPOPMIN's [id, score, …] pairs) from delayed to waiting. One no longer delayed (it ran after all, or Redis lost it) is skipped. */
+  private async wakeJobs(popped: string[]): Promise<void> {
+    for (let i = 0; i < popped.length; i += 2) {
+      const job = await this.queue.getJob(popped[i]);
+      await job?.promote().catch((error: Error) => this.logger.debug({ msg: 'parked job not delayed', jobId: popped[i], error: error.message }));
+    }
   }
 
   /** Resolves true when this process releases one of the endpoint's slots within `ms`; false at once when enough attempts already wait. */
@@ -96,6 +174,14 @@ export class EndpointGate {
 
   private slotsKey(endpointId: string): string {
     return `${this.config.queuePrefix}:gate:slots:${endpointId}`;
+  }
+
+  private parkedKey(endpointId: string): string {
+    return `${this.config.queuePrefix}:gate:parked:${endpointId}`;
+  }
+
+  private probeKey(endpointId: string): string {
+    return `${this.config.queuePrefix}:gate:probe:${endpointId}`;
   }
 }
 

@@ -4,6 +4,7 @@ import type { EndpointEventData } from '@herald/contract';
 import { LiveFeed } from '@herald/live';
 import { Endpoint, EndpointRepository } from '@herald/persistence';
 import { OperationalWebhooks } from '../operational-webhooks/operational-webhook.service';
+import { EndpointGate } from './endpoint-gate.service';
 
 /** Whether an attempt may go to its endpoint now. */
 export type Admission = { kind: 'go' } | { kind: 'probe' } | { kind: 'wait'; ms: number };
@@ -22,6 +23,7 @@ export class EndpointHealth {
     private readonly endpoints: EndpointRepository,
     private readonly live: LiveFeed,
     private readonly operators: OperationalWebhooks,
+    private readonly gate: EndpointGate,
     private readonly config: HeraldConfig,
   ) {}
 
@@ -34,6 +36,8 @@ export class EndpointHealth {
   async succeeded(endpoint: Endpoint): Promise<void> {
     if (endpoint.health === 'healthy' && endpoint.consecutiveFailures === 0) return;
     await this.endpoints.setHealth(endpoint.id, { health: 'healthy', consecutiveFailures: 0, failingSince: null, circuitOpenUntil: null });
+    // The circuit closed: as many parked attempts as the endpoint takes at once; each one's release wakes the next.
+    if (endpoint.health === 'open') await this.gate.wake(endpoint.id, this.config.endpointConcurrency);
     if (endpoint.health !== 'healthy') await this.changed(endpoint, 'healthy', null);
   }
 
@@ -46,6 +50,7 @@ export class EndpointHealth {
     } else if (current.consecutiveFailures >= this.config.circuitThreshold) {
       const reopening = current.health === 'open';
       await this.endpoints.setHealth(current.id, { health: 'open', circuitOpenUntil: new Date(now + this.config.circuitCooldownMs) });
+      await this.gate.probeAfter(current.id, this.config.circuitCooldownMs);
       if (!reopening) await this.changed(current, 'open', `${current.consecutiveFailures} failed attempts in a row`);
     } else if (current.health === 'healthy') {
       await this.endpoints.setHealth(current.id, { health: 'failing' });
@@ -55,6 +60,7 @@ export class EndpointHealth {
 
   async disable(endpoint: Endpoint, reason: string): Promise<void> {
     await this.endpoints.disable(endpoint.id, reason, new Date());
+    await this.gate.wake(endpoint.id); // its parked attempts end now, not when their park runs out
     this.logger.warn({ msg: 'endpoint disabled', appId: endpoint.appId, endpointId: endpoint.id, reason });
     await this.changed(endpoint, 'disabled', reason);
     await this.operators.endpointDisabled(endpoint, reason);

@@ -5,6 +5,7 @@ import { generateSecret, rotatedSecrets } from '@herald/signing';
 import { definedOnly } from '../changes';
 import { conflictOnDuplicate, found } from '../errors';
 import { newId } from '../ids';
+import { EndpointGate } from './endpoint-gate.service';
 
 /** How long a rotated-out secret keeps signing, unless the rotation says otherwise. */
 const ROTATION_GRACE_MS = 24 * 3_600_000;
@@ -51,6 +52,7 @@ export class EndpointService {
     private readonly endpoints: EndpointRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly live: LiveFeed,
+    private readonly gate: EndpointGate,
   ) {}
 
   list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
@@ -127,6 +129,7 @@ export class EndpointService {
     const endpoint = await this.get(appId, idOrUid);
     await this.endpoints.delete(endpoint.id);
     await this.live.forget([{ appId: endpoint.appId, endpointId: endpoint.id }]);
+    await this.gate.wake(endpoint.id); // its parked attempts end now, not when their park runs out
   }
 
   /**
@@ -179,6 +182,7 @@ export class EndpointService {
     const updated = { ...endpoint, ...changes, updatedAt: new Date() };
     await conflictOnDuplicate(() => this.endpoints.update(updated), uidTaken(updated.uid));
     if (updated.disabled !== endpoint.disabled) {
+      if (updated.disabled) await this.gate.wake(updated.id); // its parked attempts end now
       const state = updated.disabled ? 'disabled' : 'enabled';
       await this.live.endpointChanged({
         appId: updated.appId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LessThan } from 'typeorm';
+import { In, LessThan } from 'typeorm';
 import { Database } from '../database';
 import { Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '../entities';
 import { MessageMatch, TimeWindow, whereCreatedIn, whereOfMatchingMessages } from '../filters';
@@ -115,6 +115,19 @@ export class DeliveryRepository {
     return this.db.write(
       async (db) => void (await db.getRepository(Delivery).update({ id }, { status: DeliveryStatus.Failed, nextAttemptAt: null, updatedAt: new Date() })),
     );
+  }
+
+  /**
+   * Moves pending deliveries' next attempt later (their attempts are parked), in one statement: the earliest
+   * time asked for is used for all, so none is later than its job.
+   */
+  postpone(items: { id: string; nextAttemptAt: Date }[]): Promise<void[]> {
+    const at = Math.min(...items.map((item) => item.nextAttemptAt.getTime()));
+    return this.db.write(async (db) => {
+      const ids = items.map((item) => item.id);
+      await db.getRepository(Delivery).update({ id: In(ids), status: DeliveryStatus.Pending }, { nextAttemptAt: new Date(at) });
+      return items.map(() => undefined);
+    });
   }
 
   /** Deliveries whose next attempt was due before `before`, oldest first. */
