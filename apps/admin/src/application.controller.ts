@@ -14,6 +14,7 @@ import {
 } from '@herald/api';
 import { ApplicationService } from '@herald/domain';
 import type { Application } from '@herald/persistence';
+import { AppScoped } from '@herald/platform';
 import { AppParam } from './application.param';
 
 @Controller('api/v1/app')
@@ -38,6 +39,7 @@ export class ApplicationController {
   }
 
   @Get(':app_id')
+  @AppScoped()
   get(@AppParam() application: Application) {
     return applicationOut(application);
   }

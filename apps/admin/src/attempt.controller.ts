@@ -11,6 +11,7 @@ import {
 } from '@herald/api';
 import { AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
 import type { Application, MessageAttempt, Page } from '@herald/persistence';
+import { AppScoped } from '@herald/platform';
 import { AppParam } from './application.param';
 
 /** The attempt log and per-endpoint delivery state, and resend. */
@@ -24,6 +25,7 @@ export class AttemptController {
   ) {}
 
   @Get('attempt/endpoint/:endpoint_id')
+  @AppScoped()
   async byEndpoint(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
@@ -34,6 +36,7 @@ export class AttemptController {
   }
 
   @Get('attempt/msg/:msg_id')
+  @AppScoped()
   async byMessage(@AppParam() application: Application, @Param('msg_id') msgId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
     const message = await this.messages.get(application.id, msgId);
     const endpointId = query.filter.endpointId && (await this.endpoints.get(application.id, query.filter.endpointId)).id;
@@ -41,12 +44,14 @@ export class AttemptController {
   }
 
   @Get('msg/:msg_id/attempt/:attempt_id')
+  @AppScoped()
   async get(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('attempt_id') attemptId: string) {
     const message = await this.messages.get(application.id, msgId);
     return attemptOut(await this.attempts.get(application.id, message.id, attemptId));
   }
 
   @Get('endpoint/:endpoint_id/msg')
+  @AppScoped()
   async attemptedMessages(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
@@ -59,6 +64,7 @@ export class AttemptController {
   }
 
   @Get('msg/:msg_id/endpoint')
+  @AppScoped()
   async attemptedDestinations(
     @AppParam() application: Application,
     @Param('msg_id') msgId: string,
@@ -79,6 +85,7 @@ export class AttemptController {
 
   /** A new, manual attempt of the message to the endpoint, with the same webhook-id. Answers `{}`, as Svix does. */
   @Post('msg/:msg_id/endpoint/:endpoint_id/resend')
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async resend(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('endpoint_id') endpointId: string): Promise<Record<string, never>> {
     const [message, endpoint] = await Promise.all([this.messages.get(application.id, msgId), this.endpoints.get(application.id, endpointId)]);

@@ -30,8 +30,11 @@ import { BackgroundTaskService, deliveryStatusOf, EndpointService, RedeliverySer
 import { endpointStats, LiveFeed } from '@herald/live';
 import type { Application } from '@herald/persistence';
 import { currentSecret } from '@herald/signing';
+import { AppScoped } from '@herald/platform';
 import { AppParam } from './application.param';
 
+/** Within one application, open to credentials limited to it: changes take ManageEndpoint unless a route says otherwise. */
+@AppScoped('ManageEndpoint')
 @Controller('api/v1/app/:app_id/endpoint')
 export class EndpointController {
   constructor(
@@ -42,6 +45,7 @@ export class EndpointController {
   ) {}
 
   @Get()
+  @AppScoped()
   async list(@AppParam() application: Application, @Query({ schema: ListQuerySchema }) page: ListQuery) {
     return listResponse(await this.endpoints.list(application.id, page), endpointOut);
   }
@@ -52,6 +56,7 @@ export class EndpointController {
   }
 
   @Get(':endpoint_id')
+  @AppScoped()
   async get(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return endpointOut(await this.endpoints.get(application.id, endpointId));
   }
@@ -81,11 +86,13 @@ export class EndpointController {
   }
 
   @Get(':endpoint_id/secret')
+  @AppScoped('ViewEndpointSecret')
   async secret(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return { key: currentSecret((await this.endpoints.get(application.id, endpointId)).secrets) };
   }
 
   @Post(':endpoint_id/secret/rotate')
+  @AppScoped('ManageEndpointSecret')
   @HttpCode(204)
   async rotateSecret(
     @AppParam() application: Application,
@@ -96,6 +103,7 @@ export class EndpointController {
   }
 
   @Get(':endpoint_id/headers')
+  @AppScoped()
   headers(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return this.endpoints.headers(application.id, endpointId);
   }
@@ -122,6 +130,7 @@ export class EndpointController {
 
   /** Puts the deliveries that failed in the range back on the schedule; a background task that has finished by the answer. */
   @Post(':endpoint_id/recover')
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async recover(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
@@ -134,6 +143,7 @@ export class EndpointController {
 
   /** Sends the messages of the range this endpoint should have had and never got. */
   @Post(':endpoint_id/replay-missing')
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async replayMissing(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
@@ -146,6 +156,7 @@ export class EndpointController {
 
   /** Sends again every message of the range it was sent before, that matches the filters. */
   @Post(':endpoint_id/bulk-replay')
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async bulkReplay(
     @AppParam() application: Application,
@@ -164,6 +175,7 @@ export class EndpointController {
    * attempts by outcome and latency percentiles over the sliding window, the numbers `stats` events carry.
    */
   @Get(':endpoint_id/stats')
+  @AppScoped()
   async stats(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Query({ schema: StatsQuerySchema }) query: StatsQuery) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
     const [counts, window] = await Promise.all([this.endpoints.stats(endpoint, query.since, query.until), this.live.window(new Set([endpoint.id]))]);

@@ -13,6 +13,7 @@ import {
 } from '@herald/api';
 import { BackgroundTaskService, MessageService } from '@herald/domain';
 import type { Application } from '@herald/persistence';
+import { AppScoped, ChangesNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
 /** Reading messages and forgetting their content; creating them is ingest's (apps/ingest). */
@@ -24,6 +25,7 @@ export class MessageController {
   ) {}
 
   @Get()
+  @AppScoped()
   async list(@AppParam() application: Application, @Query({ schema: MessageListQuerySchema }) { page, filter, withContent }: MessageListQuery) {
     return listResponse(await this.messages.list(application.id, filter, page), (message) => messageOut(message, withContent));
   }
@@ -31,6 +33,7 @@ export class MessageController {
   /** Whether a message of this event type and channels would reach any endpoint; nothing is sent. */
   @Post('precheck/active')
   @HttpCode(200)
+  @ChangesNothing()
   async precheck(@AppParam() application: Application, @Body({ schema: MessagePrecheckInSchema }) input: MessagePrecheckIn) {
     return { active: await this.messages.precheck(application.id, { eventType: input.eventType, channels: input.channels ?? null }) };
   }
@@ -50,6 +53,7 @@ export class MessageController {
   }
 
   @Get(':msg_id')
+  @AppScoped()
   async get(
     @AppParam() application: Application,
     @Param('msg_id') msgId: string,
