@@ -19,9 +19,15 @@ export function Portal() {
   const [state, setState] = useState<State>({ kind: 'loading' });
 
   useEffect(() => {
-    start()
-      .then((session) => setState({ kind: 'ready', session }))
-      .catch(() => setState({ kind: 'signed-out', reason: 'This link has expired or was signed out. Ask for a new one.' }));
+    const begin = () =>
+      start()
+        .then((session) => setState({ kind: 'ready', session }))
+        .catch(() => setState({ kind: 'signed-out', reason: 'This link has expired or was signed out. Ask for a new one.' }));
+    // A new link opened in a portal already open changes only the fragment: no page load.
+    const onHash = () => location.hash.includes('key=') && void begin();
+    void begin();
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
   }, []);
 
   if (state.kind === 'loading') return null;
@@ -34,7 +40,7 @@ export function Portal() {
         </p>
       </main>
     );
-  return <SignedIn session={state.session} onSignedOut={(reason) => setState({ kind: 'signed-out', reason })} />;
+  return <SignedIn key={state.session.expiresAt} session={state.session} onSignedOut={(reason) => setState({ kind: 'signed-out', reason })} />;
 }
 
 async function start(): Promise<PortalSessionOut> {
