@@ -155,6 +155,31 @@ describe('scoped tokens under attack', () => {
       ).toBe(401);
   });
 
+  it('is never answered, through an idempotency key, what another credential stored under that key', async () => {
+    const target = `/api/v1/app/${b.id}/msg/${b.msgId}/endpoint/${b.endpointId}/resend`;
+    const first = await send(
+      'POST',
+      target,
+      [
+        ['authorization', `Bearer ${herald.token}`],
+        ['idempotency-key', 'resend-b-1'],
+      ],
+      '{}',
+    );
+    expect(first.status).toBe(202);
+    // The idempotency hook runs before the guard: a replay there would have let A's token resend to B.
+    const replay = await send(
+      'POST',
+      target,
+      [
+        ['authorization', `Bearer ${token}`],
+        ['idempotency-key', 'resend-b-1'],
+      ],
+      '{}',
+    );
+    expect({ status: replay.status, replayed: replay.headers['idempotent-replayed'] }).toEqual({ status: 404, replayed: undefined });
+  });
+
   it('opens no stream beyond A: not every application’s, not B’s, with a stream token it minted or its own', async () => {
     const stream = JSON.parse((await send('POST', '/api/v1/auth/stream-token', undefined, JSON.stringify({}))).body.toString()).token;
     expect((await send('GET', `/api/v1/stream?token=${stream}`, [['accept', 'text/event-stream']])).status).toBe(403);
