@@ -2,6 +2,7 @@ import { ApiException, AppPortalCapability, Svix } from 'svix';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHerald } from '@herald/platform';
 import { ALL_APPS } from '../../apps/all-in-one/src/herald-apps';
+import { DATABASE_KINDS } from '../support/databases';
 import { deleteRedisPrefix, startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
 import { waitFor } from '../support/wait';
@@ -11,7 +12,7 @@ import { waitFor } from '../support/wait';
  * (authentication.appPortalAccess, logout, expireAll) and over plain HTTP for Herald's own (API keys):
  * what each may reach, and that a revocation holds at once, on another instance, and after Redis is flushed.
  */
-describe('scoped credentials: app portal access and API keys', () => {
+describe.each(DATABASE_KINDS)('scoped credentials: app portal access and API keys (%s)', (database) => {
   let herald: TestHerald;
   let receiver: Receiver;
   let admin: Svix;
@@ -46,7 +47,7 @@ describe('scoped credentials: app portal access and API keys', () => {
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    herald = await startTestHerald({ env: { HERALD_RETRY_SCHEDULE: '0s' } });
+    herald = await startTestHerald({ database, env: { HERALD_RETRY_SCHEDULE: '0s' } });
     admin = sdk(herald.token);
     await admin.eventType.create({ name: 'order.created', description: 'An order was placed' });
     const [a, b] = [await admin.application.create({ name: 'A', uid: 'tenant-a' }), await admin.application.create({ name: 'B', uid: 'tenant-b' })];
