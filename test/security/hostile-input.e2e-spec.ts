@@ -6,7 +6,7 @@ import { waitFor } from '../support/wait';
 
 /**
  * Hostile input against a real Herald: a seeded fuzzer over every route of the OpenAPI document, plus Bull
- * Board and the admin UI's files, sent over bare TCP (test/support/raw-http.ts) so that nothing is
+ * Board and the admin UI's and the portal's files, sent over bare TCP (test/support/raw-http.ts) so that nothing is
  * normalised on the way: absolute-form request lines, dot segments, encoded slashes, CR/LF in ids and
  * headers, broken cookies, 10,000-deep JSON, type confusion, wrong content types, unknown methods.
  *
@@ -62,6 +62,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/docs',
   'GET /api/docs/openapi.json',
   'GET /ui/{file}',
+  'GET /portal/{file}',
 ]);
 
 /** Bull Board's own routes (not in the OpenAPI document), under /admin/queues. */
@@ -108,6 +109,7 @@ function routesOf(document: OpenApiDocument, withUi: boolean): Route[] {
   add('GET', '/api/docs', []);
   add('GET', '/api/docs/openapi.json', []);
   if (withUi) add('GET', '/ui/{file}', []);
+  if (withUi) add('GET', '/portal/{file}', []);
   for (const [method, template, body] of BULL_BOARD_ROUTES) add(method, template, [], body);
   return routes.map((route, index) => ({ ...route, index }));
 }

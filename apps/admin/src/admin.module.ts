@@ -21,6 +21,9 @@ import { NotSupportedController } from './not-supported.controller';
 import { BULL_BOARD_ROUTE, BullBoardAuth } from './operator/bull-board-auth';
 import { SessionController } from './operator/session.controller';
 import { AdminUi } from './ui/admin-ui';
+import { PortalUi } from './ui/portal-ui';
+import { ApiKeyController } from './access/api-key.controller';
+import { PortalAccessController } from './access/portal-access.controller';
 
 /** The management API (everything but message creation), live streams, Bull Board, and the admin UI. */
 @Module({
@@ -39,9 +42,11 @@ import { AdminUi } from './ui/admin-ui';
     AttemptController,
     StreamController,
     SessionController,
+    PortalAccessController,
+    ApiKeyController,
     BackgroundTaskController,
     NotSupportedController,
   ],
-  providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, ApplicationPipe],
+  providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, PortalUi, ApplicationPipe],
 })
 export class AdminModule {}

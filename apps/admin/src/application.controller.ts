@@ -16,7 +16,7 @@ import {
 } from '@herald/api';
 import { ApplicationService } from '@herald/domain';
 import type { Application } from '@herald/persistence';
-import { Returns, ReturnsNothing } from '@herald/platform';
+import { AppScoped, Returns, ReturnsNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
 @Controller('api/v1/app')
@@ -44,6 +44,7 @@ export class ApplicationController {
 
   @Get(':app_id')
   @Returns(ApplicationOutSchema)
+  @AppScoped()
   get(@AppParam() application: Application) {
     return applicationOut(application);
   }

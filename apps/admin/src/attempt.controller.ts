@@ -16,7 +16,7 @@ import {
 } from '@herald/api';
 import { AttemptService, EndpointService, MessageService, RedeliveryService } from '@herald/domain';
 import type { Application, MessageAttempt, Page } from '@herald/persistence';
-import { Returns, ReturnsNothing } from '@herald/platform';
+import { AppScoped, Returns, ReturnsNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
 /** The attempt log and per-endpoint delivery state, and resend. */
@@ -31,6 +31,7 @@ export class AttemptController {
 
   @Get('attempt/endpoint/:endpoint_id')
   @Returns(listOf(AttemptOutSchema))
+  @AppScoped()
   async byEndpoint(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
@@ -42,6 +43,7 @@ export class AttemptController {
 
   @Get('attempt/msg/:msg_id')
   @Returns(listOf(AttemptOutSchema))
+  @AppScoped()
   async byMessage(@AppParam() application: Application, @Param('msg_id') msgId: string, @Query({ schema: AttemptListQuerySchema }) query: AttemptListQuery) {
     const message = await this.messages.get(application.id, msgId);
     const endpointId = query.filter.endpointId && (await this.endpoints.get(application.id, query.filter.endpointId)).id;
@@ -50,6 +52,7 @@ export class AttemptController {
 
   @Get('msg/:msg_id/attempt/:attempt_id')
   @Returns(AttemptOutSchema)
+  @AppScoped()
   async get(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('attempt_id') attemptId: string) {
     const message = await this.messages.get(application.id, msgId);
     return attemptOut(await this.attempts.get(application.id, message.id, attemptId));
@@ -57,6 +60,7 @@ export class AttemptController {
 
   @Get('endpoint/:endpoint_id/msg')
   @Returns(listOf(EndpointMessageOutSchema))
+  @AppScoped()
   async attemptedMessages(
     @AppParam() application: Application,
     @Param('endpoint_id') endpointId: string,
@@ -70,6 +74,7 @@ export class AttemptController {
 
   @Get('msg/:msg_id/endpoint')
   @Returns(listOf(MessageEndpointOutSchema))
+  @AppScoped()
   async attemptedDestinations(
     @AppParam() application: Application,
     @Param('msg_id') msgId: string,
@@ -92,6 +97,7 @@ export class AttemptController {
   /** A new, manual attempt of the message to the endpoint, with the same webhook-id. Answers `{}`, as Svix does. */
   @Post('msg/:msg_id/endpoint/:endpoint_id/resend')
   @Returns(EmptyOutSchema, 202)
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async resend(@AppParam() application: Application, @Param('msg_id') msgId: string, @Param('endpoint_id') endpointId: string): Promise<Record<string, never>> {
     const [message, endpoint] = await Promise.all([this.messages.get(application.id, msgId), this.endpoints.get(application.id, endpointId)]);

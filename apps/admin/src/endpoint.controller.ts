@@ -36,9 +36,11 @@ import { BackgroundTaskService, deliveryStatusOf, EndpointService, RedeliverySer
 import { endpointStats, LiveFeed } from '@herald/live';
 import type { Application } from '@herald/persistence';
 import { currentSecret } from '@herald/signing';
-import { Returns, ReturnsNothing } from '@herald/platform';
+import { AppScoped, Returns, ReturnsNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
+/** Within one application, open to credentials limited to it: changes take ManageEndpoint unless a route says otherwise. */
+@AppScoped('ManageEndpoint')
 @Controller('api/v1/app/:app_id/endpoint')
 export class EndpointController {
   constructor(
@@ -50,6 +52,7 @@ export class EndpointController {
 
   @Get()
   @Returns(listOf(EndpointOutSchema))
+  @AppScoped()
   async list(@AppParam() application: Application, @Query({ schema: ListQuerySchema }) page: ListQuery) {
     return listResponse(await this.endpoints.list(application.id, page), endpointOut);
   }
@@ -62,6 +65,7 @@ export class EndpointController {
 
   @Get(':endpoint_id')
   @Returns(EndpointOutSchema)
+  @AppScoped()
   async get(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return endpointOut(await this.endpoints.get(application.id, endpointId));
   }
@@ -95,12 +99,14 @@ export class EndpointController {
 
   @Get(':endpoint_id/secret')
   @Returns(EndpointSecretOutSchema)
+  @AppScoped('ViewEndpointSecret')
   async secret(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return { key: currentSecret((await this.endpoints.get(application.id, endpointId)).secrets) };
   }
 
   @Post(':endpoint_id/secret/rotate')
   @ReturnsNothing()
+  @AppScoped('ManageEndpointSecret')
   @HttpCode(204)
   async rotateSecret(
     @AppParam() application: Application,
@@ -112,6 +118,7 @@ export class EndpointController {
 
   @Get(':endpoint_id/headers')
   @Returns(EndpointHeadersOutSchema)
+  @AppScoped()
   headers(@AppParam() application: Application, @Param('endpoint_id') endpointId: string) {
     return this.endpoints.headers(application.id, endpointId);
   }
@@ -141,6 +148,7 @@ export class EndpointController {
   /** Puts the deliveries that failed in the range back on the schedule; a background task that has finished by the answer. */
   @Post(':endpoint_id/recover')
   @Returns(BackgroundTaskOutSchema, 202)
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async recover(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
@@ -154,6 +162,7 @@ export class EndpointController {
   /** Sends the messages of the range this endpoint should have had and never got. */
   @Post(':endpoint_id/replay-missing')
   @Returns(BackgroundTaskOutSchema, 202)
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async replayMissing(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Body({ schema: TimeRangeInSchema }) input: TimeRangeIn) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
@@ -167,6 +176,7 @@ export class EndpointController {
   /** Sends again every message of the range it was sent before, that matches the filters. */
   @Post(':endpoint_id/bulk-replay')
   @Returns(BackgroundTaskOutSchema, 202)
+  @AppScoped('CreateAttempts')
   @HttpCode(202)
   async bulkReplay(
     @AppParam() application: Application,
@@ -186,6 +196,7 @@ export class EndpointController {
    */
   @Get(':endpoint_id/stats')
   @Returns(EndpointStatsOutSchema)
+  @AppScoped()
   async stats(@AppParam() application: Application, @Param('endpoint_id') endpointId: string, @Query({ schema: StatsQuerySchema }) query: StatsQuery) {
     const endpoint = await this.endpoints.get(application.id, endpointId);
     const [counts, window] = await Promise.all([this.endpoints.stats(endpoint, query.since, query.until), this.live.window(new Set([endpoint.id]))]);

@@ -17,14 +17,16 @@ import {
   listResponse,
 } from '@herald/api';
 import { EventTypeService } from '@herald/domain';
+import { AppScoped, Returns, ReturnsNothing } from '@herald/platform';
 
-import { Returns, ReturnsNothing } from '@herald/platform';
 @Controller('api/v1/event-type')
 export class EventTypeController {
   constructor(private readonly eventTypes: EventTypeService) {}
 
+  /** The catalogue is read by credentials limited to one application too (the portal's event type picker). */
   @Get()
   @Returns(listOf(EventTypeOutSchema))
+  @AppScoped()
   async list(@Query({ schema: EventTypeListQuerySchema }) { page, includeArchived, withContent }: EventTypeListQuery) {
     return listResponse(await this.eventTypes.list(page, includeArchived), (eventType) => eventTypeOut(eventType, withContent));
   }
@@ -37,6 +39,7 @@ export class EventTypeController {
 
   @Get(':event_type_name')
   @Returns(EventTypeOutSchema)
+  @AppScoped()
   async get(@Param('event_type_name') name: string) {
     return eventTypeOut(await this.eventTypes.get(name));
   }

@@ -18,7 +18,7 @@ import {
 } from '@herald/api';
 import { BackgroundTaskService, MessageService } from '@herald/domain';
 import type { Application } from '@herald/persistence';
-import { Returns, ReturnsNothing } from '@herald/platform';
+import { AppScoped, ChangesNothing, Returns, ReturnsNothing } from '@herald/platform';
 import { AppParam } from './application.param';
 
 /** Reading messages and forgetting their content; creating them is ingest's (apps/ingest). */
@@ -31,6 +31,7 @@ export class MessageController {
 
   @Get()
   @Returns(listOf(MessageOutSchema))
+  @AppScoped()
   async list(@AppParam() application: Application, @Query({ schema: MessageListQuerySchema }) { page, filter, withContent }: MessageListQuery) {
     return listResponse(await this.messages.list(application.id, filter, page), (message) => messageOut(message, withContent));
   }
@@ -39,6 +40,7 @@ export class MessageController {
   @Post('precheck/active')
   @Returns(MessagePrecheckOutSchema)
   @HttpCode(200)
+  @ChangesNothing()
   async precheck(@AppParam() application: Application, @Body({ schema: MessagePrecheckInSchema }) input: MessagePrecheckIn) {
     return { active: await this.messages.precheck(application.id, { eventType: input.eventType, channels: input.channels ?? null }) };
   }
@@ -61,6 +63,7 @@ export class MessageController {
 
   @Get(':msg_id')
   @Returns(MessageOutSchema)
+  @AppScoped()
   async get(
     @AppParam() application: Application,
     @Param('msg_id') msgId: string,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type {
+  AppPortalAccessOut,
   ApplicationOut,
   AttemptOut,
   BackgroundTaskOut,
@@ -101,6 +102,8 @@ export const BackgroundTaskOutSchema = z.object({
   updatedAt: timestamp,
 });
 
+export const AppPortalAccessOutSchema = z.object({ url: z.string().describe("The consumer portal's link, the token in its #fragment"), token: z.string() });
+
 /** Svix's list envelope around items of `item`. */
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), iterator: z.string().nullable(), prevIterator: z.string().nullable(), done: z.boolean() });
@@ -115,7 +118,8 @@ const drift: [
   Same<z.output<typeof EndpointMessageOutSchema>, EndpointMessageOut>,
   Same<z.output<typeof MessageEndpointOutSchema>, MessageEndpointOut>,
   Same<z.output<typeof BackgroundTaskOutSchema>, BackgroundTaskOut>,
-] = [true, true, true, true, true, true, true, true];
+  Same<z.output<typeof AppPortalAccessOutSchema>, AppPortalAccessOut>,
+] = [true, true, true, true, true, true, true, true, true];
 void drift;
 
 export const EndpointSecretOutSchema = z.object({ key: z.string().describe('whsec_ followed by base64') });

@@ -426,3 +426,40 @@ export const BackgroundTaskListQuerySchema = z
   })
   .transform((query) => ({ page: pageOf(query), filter: { status: query.status, task: query.task } }));
 export type BackgroundTaskListQuery = z.output<typeof BackgroundTaskListQuerySchema>;
+
+/** Svix's AppPortalCapability: what a portal token may do in its application. */
+export const CAPABILITIES = ['ViewBase', 'ViewEndpointSecret', 'ManageEndpointSecret', 'ManageTransformations', 'CreateAttempts', 'ManageEndpoint'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** Svix's portal tokens last 7 days by default, and at most that. */
+export const PORTAL_EXPIRY_DEFAULT_S = 7 * 86_400;
+
+/** Body of `auth/app-portal-access/{app_id}` (Svix's AppPortalAccessIn). */
+export const AppPortalAccessInSchema = z
+  .object({
+    application: ApplicationInSchema.nullish(),
+    expiry: z.number().int().min(1).max(PORTAL_EXPIRY_DEFAULT_S).nullish(),
+    readOnly: z.boolean().nullish(),
+    capabilities: z.array(z.enum(CAPABILITIES)).max(CAPABILITIES.length).nullish(),
+    featureFlags: z.array(z.string().min(1).max(256).regex(ID_PATTERN, ID_HINT)).max(100).nullish(),
+    sessionId: z.string().min(1).max(256).regex(ID_PATTERN, ID_HINT).nullish(),
+  })
+  .nullish();
+export type AppPortalAccessIn = z.infer<typeof AppPortalAccessInSchema>;
+
+/** Body of `auth/app/{app_id}/expire-all` (Svix's ApplicationTokenExpireIn): `expiry` seconds from now, 0 by default. */
+export const ApplicationTokenExpireInSchema = z
+  .object({
+    expiry: z.number().int().min(0).max(PORTAL_EXPIRY_DEFAULT_S).nullish(),
+    sessionIds: z.array(z.string().min(1).max(256)).max(1_000).nullish(),
+  })
+  .nullish();
+export type ApplicationTokenExpireIn = z.infer<typeof ApplicationTokenExpireInSchema>;
+
+/** Body of `auth/api-key` (Herald's): a name, and a scope: every application or one, and perhaps only reading. */
+export const ApiKeyInSchema = z.object({
+  name: z.string().min(1).max(256),
+  appId: z.string().min(1).max(256).nullish(),
+  readOnly: z.boolean().nullish(),
+});
+export type ApiKeyIn = z.infer<typeof ApiKeyInSchema>;

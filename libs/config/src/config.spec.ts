@@ -99,6 +99,32 @@ describe('config', () => {
     expect(existsSync(join(dataDir, 'api-token'))).toBe(false);
   });
 
+  it('reads the portal settings: framing origins, a colour, and a logo that asks no other host', () => {
+    const config = loadConfig({
+      HERALD_DATA_DIR: dataDir,
+      HERALD_PORTAL_FRAME_ANCESTORS: 'https://App.example.com, http://127.0.0.1:3000',
+      HERALD_PORTAL_PRIMARY_COLOR: '#0a7',
+      HERALD_PORTAL_LOGO_URL: '/assets/logo.svg',
+    });
+    expect(config).toMatchObject({
+      portalFrameAncestors: ['https://app.example.com', 'http://127.0.0.1:3000'],
+      portalPrimaryColor: '#0a7',
+      portalLogoUrl: '/assets/logo.svg',
+    });
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_PORTAL_LOGO_URL: 'data:image/png;base64,iVBORw0KGgo=' }).portalLogoUrl).toMatch(/^data:/);
+  });
+
+  it.each([
+    ['HERALD_PORTAL_FRAME_ANCESTORS', '*'],
+    ['HERALD_PORTAL_FRAME_ANCESTORS', 'https://app.example.com/path'],
+    ['HERALD_PORTAL_FRAME_ANCESTORS', "'self' https://x.com"],
+    ['HERALD_PORTAL_PRIMARY_COLOR', 'red; background: url(https://evil.example)'],
+    ['HERALD_PORTAL_LOGO_URL', 'https://cdn.example.com/logo.png'],
+    ['HERALD_PORTAL_LOGO_URL', '//cdn.example.com/logo.png'],
+    ['HERALD_PORTAL_LOGO_URL', 'data:text/html;base64,PHNjcmlwdD4='],
+    ['HERALD_PORTAL_LOGO_URL', 'javascript:alert(1)'],
+  ])('refuses %s=%s', (name, value) => expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, [name]: value })).toThrow(name));
+
   it.each([
     ['0s', 0],
     ['500ms', 500],

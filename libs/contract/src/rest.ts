@@ -112,3 +112,34 @@ export interface BackgroundTaskOut {
   data: Record<string, unknown>;
   updatedAt: string;
 }
+
+/** Svix's AppPortalAccessOut: the link that opens the consumer portal, and its token. */
+export interface AppPortalAccessOut {
+  url: string;
+  token: string;
+}
+
+/** What the consumer portal learns of its session (`GET /api/v1/auth/portal-session`). */
+export interface PortalSessionOut {
+  appId: string;
+  appName: string;
+  readOnly: boolean;
+  /** Svix's AppPortalCapability names the token is limited to; null for all. */
+  capabilities: string[] | null;
+  featureFlags: string[] | null;
+  expiresAt: string;
+  /** HERALD_PORTAL_PRIMARY_COLOR and HERALD_PORTAL_LOGO_URL; the link's query may override them. */
+  branding: { primaryColor: string | null; logoUrl: string | null };
+}
+
+/** An API key (`/api/v1/auth/api-key`); `key` is shown once, in the answer that creates it. */
+export interface ApiKeyOut {
+  id: string;
+  name: string;
+  /** The one application it may reach; null for every application. */
+  appId: string | null;
+  readOnly: boolean;
+  createdAt: string;
+  revokedAt: string | null;
+  key?: string;
+}

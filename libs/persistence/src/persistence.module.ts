@@ -4,6 +4,7 @@ import type { HeraldConfig } from '@herald/config';
 import { dataSourceOptions } from './data-source';
 import { Database } from './database';
 import {
+  AccessTokenRepository,
   ApplicationRepository,
   BackgroundTaskRepository,
   AttemptRepository,
@@ -16,6 +17,7 @@ import {
 import { SqliteCheckpointer } from './sqlite-checkpointer';
 
 const REPOSITORIES = [
+  AccessTokenRepository,
   ApplicationRepository,
   AttemptRepository,
   BackgroundTaskRepository,

@@ -6,7 +6,7 @@ import { HeraldConfig, redactUrl } from '@herald/config';
 import type { ConnectedEventData, LiveEvent } from '@herald/contract';
 import { ApplicationService, EndpointService, NotFoundError } from '@herald/domain';
 import { isStreamId, LiveFeed, Metrics, recentFor, statsFor } from '@herald/live';
-import { ApiError, Authenticator, Public, StreamTokens } from '@herald/platform';
+import { accessOf, ApiError, AppScoped, Authenticator, ChangesNothing, Public, StreamTokens } from '@herald/platform';
 import { QueueDepths } from '@herald/queue';
 import { LiveBus } from './live-bus';
 import { ReplayThenLive } from './replay-then-live';
@@ -51,11 +51,20 @@ export class StreamController {
     private readonly config: HeraldConfig,
   ) {}
 
-  /** A short-lived, read-only token for `?token=` (the browser's EventSource cannot send headers). */
+  /**
+   * A short-lived, read-only token for `?token=` (the browser's EventSource cannot send headers). A caller
+   * limited to one application gets a token for that one only, which dies with the caller's own token.
+   */
   @Post('auth/stream-token')
-  async streamToken(@Body({ schema: StreamTokenInSchema }) input: z.infer<typeof StreamTokenInSchema>) {
-    const app = input?.appId ? (await this.applications.get(input.appId)).id : undefined;
-    const { token, expiresAt } = this.tokens.issue(this.config.streamTokenTtlMs, app);
+  @AppScoped()
+  @ChangesNothing()
+  async streamToken(@Req() request: FastifyRequest, @Body({ schema: StreamTokenInSchema }) input: z.infer<typeof StreamTokenInSchema>) {
+    const caller = (await this.authenticator.apiCaller(request))!;
+    const scope = accessOf(caller).appId;
+    const requested = input?.appId ? (await this.applications.get(input.appId)).id : undefined;
+    if (scope && requested && requested !== scope) throw new NotFoundError('Application');
+    const parent = caller.kind === 'api-key' || caller.kind === 'portal' ? caller.token : undefined;
+    const { token, expiresAt } = this.tokens.issue(this.config.streamTokenTtlMs, scope ?? requested, parent);
     return { token, expiresAt: expiresAt.toISOString() };
   }
 
@@ -103,10 +112,12 @@ export class StreamController {
     return this.open(request, reply, { appId: application.id, endpointId: endpoint.id }, caller);
   }
 
-  /** The API token, or a stream token in the header or `?token=`. */
+  /** The API token, an API key or portal token (in the header), or a stream token in the header or `?token=`. */
   private async authenticate(request: FastifyRequest): Promise<StreamCaller> {
     const identity = await this.authenticator.identify(request);
-    if (identity.kind === 'api-token' || identity.kind === 'stream') return identity;
+    if (identity.kind === 'stream') return identity;
+    if (identity.kind === 'api-token' || ((identity.kind === 'api-key' || identity.kind === 'portal') && !identity.viaCookie))
+      return { key: identity.key, appId: accessOf(identity).appId };
     throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Send the API token as Authorization: Bearer, or a stream token as ?token=');
   }
 

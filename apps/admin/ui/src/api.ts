@@ -1,40 +1,10 @@
-// Calls to Herald's own API from the admin UI. The operator session cookie authenticates them; the
-// x-herald-ui header is what a cross-site form cannot send, so the cookie alone opens nothing.
+// The admin UI's calls, authenticated by the operator session cookie and the x-herald-ui header.
 import type { ApplicationOut, AttemptOut, EndpointOut, ListResponse } from '@herald/contract';
+import { client, path } from './shared/http';
 
-export class ApiFailure extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiFailure } from './shared/http';
 
-export async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const response = await fetch(`/api/v1${path}`, {
-    method,
-    credentials: 'same-origin',
-    headers: { 'x-herald-ui': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new ApiFailure(response.status, await explain(response));
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
-
-/** The error body's detail (Svix's shape), or the status line when there is none. */
-async function explain(response: Response): Promise<string> {
-  try {
-    const body = await response.json();
-    if (typeof body.detail === 'string') return body.detail;
-    if (Array.isArray(body.detail)) return body.detail.map((item: { msg?: string }) => item.msg ?? JSON.stringify(item)).join('; ');
-  } catch {
-    // not JSON: fall through
-  }
-  return `${response.status} ${response.statusText}`;
-}
-
-const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
+const call = client('x-herald-ui');
 
 export const api = {
   session: () => call<{ signedIn: boolean }>('GET', '/auth/session'),

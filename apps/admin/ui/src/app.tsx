@@ -1,11 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api';
-import { useLive } from './store';
-import { ConnectionStatus } from './live';
+import { useLive } from './shared/store';
+import { Indicator } from './shared/components';
 import { SignIn } from './views/sign-in';
 import { LiveFeed } from './views/live-feed';
 import { Overview } from './views/overview';
 import { EndpointPage } from './views/endpoint-page';
+
+/** Every application's deliveries. */
+const STREAM = { path: '/api/v1/stream', token: api.streamToken };
 
 type Session = 'checking' | 'signed-in' | 'signed-out';
 
@@ -26,7 +29,7 @@ export function App() {
 }
 
 function SignedIn({ onSignedOut }: { onSignedOut: () => void }) {
-  const live = useLive(onSignedOut);
+  const live = useLive(onSignedOut, STREAM);
   const route = useHashRoute();
   const signOut = async () => {
     await api.signOut().catch(() => undefined);
@@ -61,16 +64,6 @@ function SignedIn({ onSignedOut }: { onSignedOut: () => void }) {
         {route.page === 'endpoint' && <EndpointPage key={route.endpointId} appId={route.appId} endpointId={route.endpointId} live={live} />}
       </main>
     </>
-  );
-}
-
-const STATUS_TEXT: Record<ConnectionStatus, string> = { connecting: 'Connecting…', connected: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
-
-function Indicator({ status }: { status: ConnectionStatus }) {
-  return (
-    <span class={`indicator ${status}`} data-testid="connection" data-status={status} title="The live stream's connection">
-      <span class="dot" /> {STATUS_TEXT[status]}
-    </span>
   );
 }
 

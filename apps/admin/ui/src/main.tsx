@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import 'uplot/dist/uPlot.min.css';
-import './styles.css';
+import './shared/styles.css';
 import { App } from './app';
 
 render(<App />, document.getElementById('root')!);

@@ -1,3 +1,4 @@
+import { AccessToken } from './access-token.entity';
 import { Application } from './application.entity';
 import { BackgroundTask } from './background-task.entity';
 import { Delivery } from './delivery.entity';
@@ -7,6 +8,7 @@ import { IdempotencyKey } from './idempotency-key.entity';
 import { Message } from './message.entity';
 import { MessageAttempt } from './message-attempt.entity';
 
+export * from './access-token.entity';
 export * from './application.entity';
 export * from './background-task.entity';
 export * from './delivery.entity';
@@ -16,4 +18,4 @@ export * from './idempotency-key.entity';
 export * from './message.entity';
 export * from './message-attempt.entity';
 
-export const ENTITIES = [Application, Endpoint, EventType, Message, Delivery, MessageAttempt, IdempotencyKey, BackgroundTask];
+export const ENTITIES = [Application, Endpoint, EventType, Message, Delivery, MessageAttempt, IdempotencyKey, BackgroundTask, AccessToken];

@@ -3,6 +3,7 @@ import { IdempotencyAndRecovery1763790000000 } from './1763790000000-idempotency
 import { EndpointHealth1763800000000 } from './1763800000000-endpoint-health';
 import { AttemptResponseHeaders1763810000000 } from './1763810000000-attempt-response-headers';
 import { Svix21764000000000 } from './1764000000000-svix-2';
+import { AccessTokens1764200000000 } from './1764200000000-access-tokens';
 
 /** Every migration, in order. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   EndpointHealth1763800000000,
   AttemptResponseHeaders1763810000000,
   Svix21764000000000,
+  AccessTokens1764200000000,
 ];

@@ -18,8 +18,10 @@ export class ApplicationRepository {
     return paginate(query, 'app.id', (app) => app.id, page);
   }
 
-  findByIdOrUid(idOrUid: string): Promise<Application | null> {
-    return this.db.reader.getRepository(Application).findOne({ where: [{ id: idOrUid }, { uid: idOrUid }] });
+  /** An id wins over a uid that happens to spell it (uids may look like ids), as in findManyByIdOrUid: the auth guard relies on it. */
+  async findByIdOrUid(idOrUid: string): Promise<Application | null> {
+    const applications = this.db.reader.getRepository(Application);
+    return (await applications.findOneBy({ id: idOrUid })) ?? applications.findOneBy({ uid: idOrUid });
   }
 
   findByUid(uid: string): Promise<Application | null> {

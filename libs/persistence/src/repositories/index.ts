@@ -1,3 +1,4 @@
+export * from './access-token.repository';
 export * from './application.repository';
 export * from './attempt.repository';
 export * from './background-task.repository';

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { HeraldConfig } from '@herald/config';
+import type { AccessToken } from '@herald/persistence';
+import type { Capability } from '@herald/api';
+import { AccessTokens } from './access-tokens';
 import { ApiToken, digest } from './api-token';
 import { OperatorSessions } from './operator-sessions';
 import { StreamTokens } from './stream-tokens';
@@ -13,22 +16,55 @@ export const SESSION_COOKIE = 'herald_session';
  * that keeps other sites from riding on an operator's session.
  */
 export const UI_HEADER = 'x-herald-ui';
+/** The consumer portal's HttpOnly cookie: its portal token, set by POST /api/v1/auth/portal-session. */
+export const PORTAL_COOKIE = 'herald_portal';
+/** What UI_HEADER is to the admin UI, this is to the portal: the cookie alone opens nothing. */
+export const PORTAL_HEADER = 'x-herald-portal';
+
+/** A credential from the access_tokens table: an API key, or a consumer portal token (which may arrive as the portal's cookie). */
+export interface TokenCaller {
+  kind: 'api-key' | 'portal';
+  key: string;
+  token: AccessToken;
+  viaCookie: boolean;
+}
 
 /**
  * Who sent a request. `key` names the credential for per-credential limits (rate, streams) without
- * holding it: the API token, one operator session, or one stream token.
+ * holding it: the API token, one operator session, one stream token, one API key or portal token.
  */
 export type Caller =
-  { kind: 'api-token'; key: string } | { kind: 'session'; key: string; sessionId: string; csrf: string } | { kind: 'stream'; key: string; appId?: string };
+  | { kind: 'api-token'; key: string }
+  | { kind: 'session'; key: string; sessionId: string; csrf: string }
+  | { kind: 'stream'; key: string; appId?: string }
+  | TokenCaller;
 
-/** A caller, or why there is none: no credential at all, or one that is wrong or expired. */
+/** A caller, or why there is none: no credential at all, or one that is wrong, expired or revoked. */
 export type Identity = Caller | { kind: 'anonymous' } | { kind: 'invalid' };
 
 /**
- * The one place credentials are read: `Authorization: Bearer` (the API token or a stream token), a stream
- * token in `?token=` (EventSource cannot send headers), or the session cookie. Each request is identified
- * once, whoever asks (rate limiting, idempotency, the guard, Bull Board, streams). Whether a caller may do
- * what it asks is for the route to say.
+ * What a caller may reach: `root` callers (the API token, an operator session) everything, including API
+ * keys; others every application or one (`appId`), perhaps only reading, perhaps only some capabilities.
+ */
+export interface Access {
+  root: boolean;
+  appId?: string;
+  readOnly: boolean;
+  capabilities?: readonly Capability[];
+}
+
+export function accessOf(caller: Caller): Access {
+  if (caller.kind === 'api-token' || caller.kind === 'session') return { root: true, readOnly: false };
+  if (caller.kind === 'stream') return { root: false, appId: caller.appId, readOnly: true };
+  const { appId, readOnly, capabilities } = caller.token;
+  return { root: false, appId: appId ?? undefined, readOnly, capabilities: (capabilities as Capability[] | null) ?? undefined };
+}
+
+/**
+ * The one place credentials are read: `Authorization: Bearer` (the API token, an API key, a portal token or
+ * a stream token), a stream token in `?token=` (EventSource cannot send headers), the operator session
+ * cookie, or the portal's cookie. Each request is identified once, whoever asks (rate limiting,
+ * idempotency, the guard, Bull Board, streams). What a caller may reach is the guard's to say (accessOf).
  */
 @Injectable()
 export class Authenticator {
@@ -39,6 +75,7 @@ export class Authenticator {
     config: HeraldConfig,
     private readonly streamTokens: StreamTokens,
     private readonly sessions: OperatorSessions,
+    private readonly accessTokens: AccessTokens,
   ) {
     this.apiToken = new ApiToken(config.apiToken);
   }
@@ -49,12 +86,24 @@ export class Authenticator {
     return identity;
   }
 
-  /** The caller when it may use the management API: the API token, or the admin UI's session with its header. */
+  /**
+   * The caller when it may use the API: a token, or a browser's cookie with the header its own page sends
+   * (the admin UI's session with x-herald-ui, the portal's cookie with x-herald-portal). Stream tokens only
+   * open streams.
+   */
   async apiCaller(request: FastifyRequest): Promise<Caller | undefined> {
     const identity = await this.identify(request);
-    if (identity.kind === 'api-token') return identity;
-    if (identity.kind === 'session' && request.headers[UI_HEADER] !== undefined) return identity;
-    return undefined;
+    switch (identity.kind) {
+      case 'api-token':
+      case 'api-key':
+        return identity;
+      case 'session':
+        return request.headers[UI_HEADER] !== undefined ? identity : undefined;
+      case 'portal':
+        return !identity.viaCookie || request.headers[PORTAL_HEADER] !== undefined ? identity : undefined;
+      default:
+        return undefined;
+    }
   }
 
   private async read(request: FastifyRequest): Promise<Identity> {
@@ -64,16 +113,29 @@ export class Authenticator {
       return bearer ? this.fromToken(bearer) : { kind: 'invalid' };
     }
     const queryToken = (request.query as { token?: unknown } | undefined)?.token;
-    if (typeof queryToken === 'string') return this.fromToken(queryToken);
-    const sessionId = request.cookies?.[SESSION_COOKIE];
+    // Tokens in a URL end up in logs and histories: only the short-lived stream tokens (and the API token, as before) go there.
+    if (typeof queryToken === 'string') return this.fromToken(queryToken, false);
+    const cookies = request.cookies ?? {};
+    const portal = cookies[PORTAL_COOKIE];
+    // A browser may hold both cookies (an operator trying the portal): the header says which page is asking.
+    if (portal && (request.headers[PORTAL_HEADER] !== undefined || !cookies[SESSION_COOKIE])) return this.fromAccessToken(portal, true);
+    const sessionId = cookies[SESSION_COOKIE];
     const csrf = await this.sessions.csrfOf(sessionId);
     return csrf ? { kind: 'session', key: `session:${fingerprint(sessionId!)}`, sessionId: sessionId!, csrf } : { kind: 'anonymous' };
   }
 
-  private fromToken(token: string): Identity {
+  private async fromToken(token: string, allowAccessTokens = true): Promise<Identity> {
     if (this.apiToken.matches(token)) return { kind: 'api-token', key: 'api-token' };
+    if (allowAccessTokens && !token.startsWith('hst_')) return this.fromAccessToken(token, false);
     const claims = this.streamTokens.verify(token);
-    return claims ? { kind: 'stream', key: `stream:${fingerprint(token)}`, appId: claims.app } : { kind: 'invalid' };
+    // A stream token minted by a portal token or API key dies with it.
+    if (!claims || (claims.sub && !(await this.accessTokens.isLive(claims.sub)))) return { kind: 'invalid' };
+    return { kind: 'stream', key: `stream:${fingerprint(token)}`, appId: claims.app };
+  }
+
+  private async fromAccessToken(secret: string, viaCookie: boolean): Promise<Identity> {
+    const token = await this.accessTokens.resolve(secret);
+    return token ? { kind: token.kind, key: `token:${token.id}`, token, viaCookie } : { kind: 'invalid' };
   }
 }
 

@@ -1,3 +1,4 @@
+export * from './access-tokens';
 export * from './api-token';
 export * from './auth.guard';
 export * from './authenticator';

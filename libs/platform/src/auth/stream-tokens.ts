@@ -2,10 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { HeraldConfig } from '@herald/config';
 
-/** What a stream token carries: its expiry (epoch ms), and the one application it is limited to, if any. */
+/**
+ * What a stream token carries: its expiry (epoch ms), the one application it is limited to, if any, and the
+ * API key or portal token it was minted with, if one (it is refused once that one is revoked).
+ */
 export interface StreamTokenClaims {
   exp: number;
   app?: string;
+  sub?: string;
 }
 
 /**
@@ -21,8 +25,10 @@ export class StreamTokens {
     this.key = createHash('sha256').update(`herald-stream-tokens:${config.apiToken}`).digest();
   }
 
-  issue(ttlMs: number, app?: string): { token: string; expiresAt: Date } {
-    const claims: StreamTokenClaims = { exp: Date.now() + ttlMs, ...(app ? { app } : {}) };
+  issue(ttlMs: number, app?: string, parent?: { id: string; expiresAt: Date | null }): { token: string; expiresAt: Date } {
+    // Never outlives the credential it was minted with.
+    const exp = Math.min(Date.now() + ttlMs, parent?.expiresAt?.getTime() ?? Infinity);
+    const claims: StreamTokenClaims = { exp, ...(app ? { app } : {}), ...(parent ? { sub: parent.id } : {}) };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
     return { token: `hst_${body}.${this.sign(body)}`, expiresAt: new Date(claims.exp) };
   }

@@ -21,13 +21,18 @@ export function registerIdempotency(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const key = request.headers[HEADER];
-    if (request.method !== 'POST' || typeof key !== 'string' || key === '' || !(await authenticator.apiCaller(request))) return;
-    if (key.length > 256)
+    const header = request.headers[HEADER];
+    if (request.method !== 'POST' || typeof header !== 'string' || header === '') return;
+    const caller = await authenticator.apiCaller(request);
+    if (!caller) return;
+    if (header.length > 256)
       return sendError(reply, 422, 'validation', [{ loc: ['header', HEADER], msg: 'must be at most 256 characters', type: 'value_error.too_big' }]);
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url}\n${rawBodyOf(request) ?? ''}`)
       .digest('hex');
+    // This hook runs before the guard: a key of a scoped credential (API key, portal token) is its own, so
+    // that no credential is answered what another stored under the same key, for a route it may not use.
+    const key = caller.kind === 'api-token' || caller.kind === 'session' ? header : `${caller.key}:${createHash('sha256').update(header).digest('base64url')}`;
     const claim = await store.claim(key, fingerprint);
     switch (claim.kind) {
       case 'first':

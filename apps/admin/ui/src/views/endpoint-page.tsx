@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { AttemptOut, EndpointOut } from '@herald/contract';
 import { api } from '../api';
-import { clock, millis, percent } from '../format';
-import { LiveState } from '../store';
+import { AttemptRow, Recover } from '../shared/components';
+import { millis, percent } from '../shared/format';
+import { LiveState } from '../shared/store';
 import { StateBadge } from './overview';
 
-const TRIGGER = ['scheduled', 'manual'];
 /** Live events for this endpoint reload its attempt log, at most this often. */
 const RELOAD_MS = 500;
 
@@ -118,73 +118,4 @@ export function EndpointPage({ appId, endpointId, live }: { appId: string; endpo
       {attempts?.length === 0 && <p class="empty">No attempts yet.</p>}
     </section>
   );
-}
-
-/** An attempt, with its response body and headers a click away. */
-function AttemptRow({ attempt, onResend }: { attempt: AttemptOut; onResend: () => void }) {
-  const [open, setOpen] = useState(false);
-  return (
-    <tbody class="attempt" data-attempt-id={attempt.id} data-msg-id={attempt.msgId}>
-      <tr>
-        <td class="mono">
-          <button class="link" aria-expanded={open} onClick={() => setOpen(!open)}>
-            {open ? '▾' : '▸'} {clock(attempt.timestamp)}
-          </button>
-        </td>
-        <td class="mono">{attempt.msgId}</td>
-        <td>
-          <span class={`badge ${attempt.statusText === 'success' ? 'succeeded' : 'failed'}`}>{attempt.statusText}</span>
-        </td>
-        <td class="number">{attempt.responseStatusCode || '–'}</td>
-        <td class="number">{attempt.responseDurationMs} ms</td>
-        <td>{TRIGGER[attempt.triggerType] ?? attempt.triggerType}</td>
-        <td>
-          <button class="small" data-testid="resend" onClick={onResend}>
-            Resend
-          </button>
-        </td>
-      </tr>
-      {open && (
-        <tr class="details">
-          <td colSpan={7}>
-            <h4>Response headers</h4>
-            <pre>
-              {attempt.responseHeaders
-                ? Object.entries(attempt.responseHeaders)
-                    .map(([name, value]) => `${name}: ${value}`)
-                    .join('\n') || '(none)'
-                : '(not recorded)'}
-            </pre>
-            <h4>Response body</h4>
-            <pre>{attempt.response || '(empty)'}</pre>
-          </td>
-        </tr>
-      )}
-    </tbody>
-  );
-}
-
-function Recover({ onRecover }: { onRecover: (since: string) => void }) {
-  const [since, setSince] = useState(() => localInput(new Date(Date.now() - 3_600_000)));
-  return (
-    <form
-      class="recover"
-      onSubmit={(event) => {
-        event.preventDefault();
-        onRecover(new Date(since).toISOString());
-      }}
-    >
-      <label class="inline">
-        Recover failed since
-        <input type="datetime-local" required value={since} onInput={(event) => setSince(event.currentTarget.value)} />
-      </label>
-      <button type="submit">Recover</button>
-    </form>
-  );
-}
-
-/** A datetime-local input's value (local time, minutes). */
-function localInput(date: Date): string {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
 }

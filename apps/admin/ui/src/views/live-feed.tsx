@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'preact/hooks';
 import { endpointLink } from '../links';
-import { clock } from '../format';
+import { clock } from '../shared/format';
 import type { AttemptOutcome } from '@herald/contract';
-import { FEED_LIMIT, LiveState } from '../store';
+import { FEED_LIMIT, LiveState } from '../shared/store';
 
 /** Rows drawn at once; the feed keeps FEED_LIMIT, filters pick from those. */
 const ROWS_SHOWN = 300;

@@ -2,9 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApplicationOut, EndpointOut, EndpointState } from '@herald/contract';
 import { api } from '../api';
 import { endpointLink } from '../links';
-import { millis, percent } from '../format';
-import { LiveState } from '../store';
-import { Chart } from './chart';
+import { millis, percent } from '../shared/format';
+import { LiveState } from '../shared/store';
+import { Chart } from '../shared/chart';
 
 interface AppWithEndpoints extends ApplicationOut {
   endpoints: EndpointOut[];

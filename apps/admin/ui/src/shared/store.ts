@@ -1,9 +1,9 @@
 // What the page knows from the live stream: recent deliveries, each endpoint's state, the latest stats and
-// a short history of rates for the charts. Events arrive in bursts of hundreds per second, so they are
+// a short history of rates for the charts, in total and per endpoint. Events arrive in bursts of hundreds per second, so they are
 // gathered and applied at most every FLUSH_MS rather than re-rendering once per event.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EndpointEventData, EndpointSummary, StatsEventData } from '@herald/contract';
-import { ConnectionStatus, Delivery, LiveConnection } from './live';
+import { ConnectionStatus, Delivery, LiveConnection, StreamSource } from './live';
 
 export const FEED_LIMIT = 1_000;
 const SERIES_LIMIT = 180;
@@ -15,17 +15,32 @@ export interface Series {
   successRate: (number | null)[];
 }
 
+/** One endpoint's success rate (%) and p95 latency (ms) over the stats window, tick by tick. */
+export interface EndpointSeries {
+  time: number[];
+  successRate: (number | null)[];
+  p95: (number | null)[];
+}
+
 export interface LiveState {
   status: ConnectionStatus;
   deliveries: Delivery[];
   endpoints: Record<string, EndpointSummary>;
   stats: StatsEventData | null;
   series: Series;
+  endpointSeries: Record<string, EndpointSeries>;
 }
 
-const initial: LiveState = { status: 'connecting', deliveries: [], endpoints: {}, stats: null, series: { time: [], perSecond: [], successRate: [] } };
+const initial: LiveState = {
+  status: 'connecting',
+  deliveries: [],
+  endpoints: {},
+  stats: null,
+  series: { time: [], perSecond: [], successRate: [] },
+  endpointSeries: {},
+};
 
-export function useLive(onSignedOut: () => void): LiveState {
+export function useLive(onSignedOut: () => void, stream: StreamSource): LiveState {
   const [state, setState] = useState<LiveState>(initial);
   const pending = useRef<{ deliveries: Delivery[]; changes: EndpointEventData[] }>({ deliveries: [], changes: [] });
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -44,21 +59,30 @@ export function useLive(onSignedOut: () => void): LiveState {
     const schedule = () => {
       timer.current ??= setTimeout(flush, FLUSH_MS);
     };
-    const connection = new LiveConnection({
-      status: (status) => setState((previous) => (previous.status === status ? previous : { ...previous, status })),
-      connected: (snapshot) =>
-        setState((previous) => ({ ...previous, endpoints: Object.fromEntries(snapshot.endpoints.map((endpoint) => [endpoint.id, endpoint])) })),
-      delivery: (event) => {
-        pending.current.deliveries.push(event);
-        schedule();
+    const connection = new LiveConnection(
+      {
+        status: (status) => setState((previous) => (previous.status === status ? previous : { ...previous, status })),
+        connected: (snapshot) =>
+          setState((previous) => ({ ...previous, endpoints: Object.fromEntries(snapshot.endpoints.map((endpoint) => [endpoint.id, endpoint])) })),
+        delivery: (event) => {
+          pending.current.deliveries.push(event);
+          schedule();
+        },
+        endpoint: (event) => {
+          pending.current.changes.push(event);
+          schedule();
+        },
+        stats: (stats) =>
+          setState((previous) => ({
+            ...previous,
+            stats,
+            series: stats.recent ? extend(previous.series, stats) : previous.series,
+            endpointSeries: extendEndpoints(previous.endpointSeries, stats),
+          })),
+        signedOut: onSignedOut,
       },
-      endpoint: (event) => {
-        pending.current.changes.push(event);
-        schedule();
-      },
-      stats: (stats) => setState((previous) => ({ ...previous, stats, series: stats.recent ? extend(previous.series, stats) : previous.series })),
-      signedOut: onSignedOut,
-    });
+      stream,
+    );
     void connection.open();
     return () => {
       connection.close();
@@ -92,4 +116,19 @@ function extend(series: Series, stats: StatsEventData): Series {
     perSecond: keep(series.perSecond, stats.recent!.perSecond),
     successRate: keep(series.successRate, stats.recent!.successRate === null ? null : Math.round(stats.recent!.successRate * 1_000) / 10),
   };
+}
+
+function extendEndpoints(all: Record<string, EndpointSeries>, stats: StatsEventData): Record<string, EndpointSeries> {
+  const keep = <T>(values: T[], value: T) => [...values, value].slice(-SERIES_LIMIT);
+  const time = Date.parse(stats.timestamp) / 1_000;
+  const next: Record<string, EndpointSeries> = {};
+  for (const [id, window] of Object.entries(stats.endpoints)) {
+    const series = all[id] ?? { time: [], successRate: [], p95: [] };
+    next[id] = {
+      time: keep(series.time, time),
+      successRate: keep(series.successRate, window.attempts ? Math.round((window.succeeded / window.attempts) * 1_000) / 10 : null),
+      p95: keep(series.p95, window.p95),
+    };
+  }
+  return next;
 }

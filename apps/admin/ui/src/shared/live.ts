@@ -1,9 +1,10 @@
-// The live connection: one EventSource on /api/v1/stream, opened with a short-lived stream token. The
+// The live connection: one EventSource on a stream route (/api/v1/stream, or one application's), opened with
+// a short-lived stream token. The
 // browser reconnects by itself (sending Last-Event-ID); when it gives up (the server said no, say because
 // the token expired) a new EventSource opens with a fresh token and ?lastEventId=, so the server replays
 // what was missed. Events at or before the last id seen are dropped, so nothing shows twice.
 import type { ConnectedEventData, DeliveryEventData, EndpointEventData, StatsEventData } from '@herald/contract';
-import { api, ApiFailure } from './api';
+import { ApiFailure } from './http';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
@@ -19,6 +20,12 @@ export interface LiveHandlers {
   signedOut(): void;
 }
 
+/** Where to stream from, and how to get a stream token (the page's own API call). */
+export interface StreamSource {
+  path: string;
+  token(): Promise<{ token: string }>;
+}
+
 /** Attempts the browser may make on its own before the indicator says offline rather than reconnecting. */
 const OFFLINE_AFTER_FAILURES = 3;
 const MAX_BACKOFF_MS = 15_000;
@@ -30,13 +37,16 @@ export class LiveConnection {
   private retryTimer?: ReturnType<typeof setTimeout>;
   private closed = false;
 
-  constructor(private readonly on: LiveHandlers) {}
+  constructor(
+    private readonly on: LiveHandlers,
+    private readonly stream: StreamSource,
+  ) {}
 
   async open(): Promise<void> {
     this.on.status(this.lastEventId || this.failures ? this.failureStatus() : 'connecting');
     let token: string;
     try {
-      token = (await api.streamToken()).token;
+      token = (await this.stream.token()).token;
     } catch (error) {
       if (error instanceof ApiFailure && error.status === 401) return this.on.signedOut();
       return this.retryLater();
@@ -44,7 +54,7 @@ export class LiveConnection {
     if (this.closed) return;
     const query = new URLSearchParams({ token });
     if (this.lastEventId) query.set('lastEventId', this.lastEventId);
-    const source = new EventSource(`/api/v1/stream?${query}`);
+    const source = new EventSource(`${this.stream.path}?${query}`);
     this.source = source;
     source.addEventListener('connected', (message) => {
       this.failures = 0;

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { AccessToken, AccessTokenKind, AccessTokenRepository, Page, PageRequest } from '@herald/persistence';
+import type { Capability } from '@herald/api';
+import { NotFoundError, timeSortableId } from '@herald/domain';
+
+/** The secret's prefix says what kind of token it is, so only those are looked up. */
+const PREFIX: Record<AccessTokenKind, string> = { portal: 'hpt_', 'api-key': 'hak_' };
+const ID_PREFIX: Record<AccessTokenKind, string> = { portal: 'ptok_', 'api-key': 'key_' };
+const SECRET = /^(hpt|hak)_[A-Za-z0-9_-]{43}$/;
+
+export interface PortalTokenInput {
+  expiresAt: Date;
+  readOnly: boolean;
+  capabilities: Capability[] | null;
+  featureFlags: string[] | null;
+  sessionId: string | null;
+}
+
+export interface ApiKeyInput {
+  name: string;
+  appId: string | null;
+  readOnly: boolean;
+}
+
+/**
+ * API keys and consumer portal tokens: issued once (the secret is returned and never kept; the database holds
+ * its SHA-256), looked up on every request, revoked or expired in the database, so every instance agrees at once.
+ */
+@Injectable()
+export class AccessTokens {
+  constructor(private readonly tokens: AccessTokenRepository) {}
+
+  issuePortalToken(appId: string, input: PortalTokenInput): Promise<{ secret: string; token: AccessToken }> {
+    return this.issue('portal', { ...input, appId, name: null });
+  }
+
+  issueApiKey(input: ApiKeyInput): Promise<{ secret: string; token: AccessToken }> {
+    return this.issue('api-key', { ...input, capabilities: null, featureFlags: null, sessionId: null, expiresAt: null });
+  }
+
+  /** The live token a secret names; null for anything else (malformed, unknown, revoked, expired). */
+  async resolve(secret: string): Promise<AccessToken | null> {
+    if (!SECRET.test(secret)) return null;
+    return this.tokens.findLiveByHash(hashOf(secret));
+  }
+
+  /** Whether a token (by id) is still live: streams opened through a portal token check it. */
+  async isLive(id: string): Promise<boolean> {
+    return (await this.tokens.findLive(id)) !== null;
+  }
+
+  /** Revokes a token at once, for every instance. */
+  async revoke(kind: AccessTokenKind, id: string): Promise<void> {
+    if (!(await this.tokens.revoke(kind, id))) throw new NotFoundError(kind === 'api-key' ? 'API key' : 'Token');
+  }
+
+  /** Svix's expire-all: the application's portal tokens (of some sessions) expire `afterMs` from now. */
+  expireAll(appId: string, afterMs: number, sessionIds?: string[]): Promise<number> {
+    return this.tokens.expireForApp(appId, new Date(Date.now() + afterMs), sessionIds);
+  }
+
+  listApiKeys(page: PageRequest): Promise<Page<AccessToken>> {
+    return this.tokens.list('api-key', page);
+  }
+
+  private async issue(kind: AccessTokenKind, fields: Omit<AccessToken, 'id' | 'kind' | 'hash' | 'createdAt' | 'revokedAt'>) {
+    const secret = PREFIX[kind] + randomBytes(32).toString('base64url');
+    const token: AccessToken = { id: ID_PREFIX[kind] + timeSortableId(), kind, hash: hashOf(secret), createdAt: new Date(), revokedAt: null, ...fields };
+    await this.tokens.insert(token);
+    return { secret, token };
+  }
+}
+
+const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
