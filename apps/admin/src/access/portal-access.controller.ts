@@ -1,7 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppPortalAccessIn, AppPortalAccessInSchema, AppPortalAccessOutSchema, ApplicationTokenExpireIn, ApplicationTokenExpireInSchema, PORTAL_EXPIRY_DEFAULT_S } from '@herald/api';
+import {
+  AppPortalAccessIn,
+  AppPortalAccessInSchema,
+  AppPortalAccessOutSchema,
+  ApplicationTokenExpireIn,
+  ApplicationTokenExpireInSchema,
+  PORTAL_EXPIRY_DEFAULT_S,
+} from '@herald/api';
 import { HeraldConfig } from '@herald/config';
 import type { PortalSessionOut } from '@herald/contract';
 import { ApplicationService, InvalidInputError, NotFoundError } from '@herald/domain';
