@@ -23,7 +23,7 @@ describe('endpoint health', () => {
       env: {
         HERALD_CIRCUIT_THRESHOLD: '3',
         HERALD_CIRCUIT_COOLDOWN: '300ms',
-        HERALD_DISABLE_AFTER: '1s',
+        HERALD_DISABLE_AFTER: '2500ms',
         HERALD_RETRY_SCHEDULE: '0s,0s,0s,0s,0s,0s,0s,0s,0s,0s',
         HERALD_OPERATIONAL_WEBHOOK_URL: receiver.on('/operational', 200),
         HERALD_OPERATIONAL_WEBHOOK_SECRET: operationalSecret,
@@ -56,6 +56,7 @@ describe('endpoint health', () => {
     const deliveries = get<DeliveryService>(DeliveryService);
     for (const attempt of [1, 2]) expect(await deliveries.attempt(delivery.id, attempt)).toEqual({ kind: 'done' });
     expect(await reload()).toMatchObject({ health: 'failing', consecutiveFailures: 2 });
+    await sleep(1_000); // failures in a row open the circuit only over at least a second (see the next test)
     expect(await deliveries.attempt(delivery.id, 3)).toEqual({ kind: 'done' });
     expect(await reload()).toMatchObject({ health: 'open', consecutiveFailures: 3 });
 
@@ -71,11 +72,18 @@ describe('endpoint health', () => {
     expect(await endpointEvents(endpoint.id)).toEqual(['failing', 'open', 'healthy']);
   });
 
+  it('keeps the circuit closed on failures in a row that come within a second (an endpoint failing only some requests)', async () => {
+    const { delivery, reload } = await failingDelivery('/flaky', 500);
+    const deliveries = get<DeliveryService>(DeliveryService);
+    for (const attempt of [1, 2, 3, 4, 5]) await deliveries.attempt(delivery.id, attempt);
+    expect(await reload()).toMatchObject({ health: 'failing', consecutiveFailures: 5 });
+  });
+
   it('disables an endpoint failing continuously for HERALD_DISABLE_AFTER, and tells the operators', async () => {
     const { app, endpoint, delivery, reload } = await failingDelivery('/always-down', 503);
     const deliveries = get<DeliveryService>(DeliveryService);
     await deliveries.attempt(delivery.id, 1);
-    await sleep(1_050);
+    await sleep(2_550);
     await deliveries.attempt(delivery.id, 2);
 
     const after = await reload();

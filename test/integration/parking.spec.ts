@@ -45,6 +45,17 @@ describe('parked attempts', () => {
     return { app, endpoint };
   }
 
+  /** Failures spread over more than a second open the circuit. */
+  async function openCircuit(appId: string, endpointId: string, path: string) {
+    for (let i = 0; i < 2; i++) {
+      const before = receiver.at(path).length;
+      await send(appId, 1);
+      await waitFor('the failure', () => receiver.at(path).length > before);
+      if (i === 0) await sleep(1_000);
+    }
+    await waitFor('the circuit to open', async () => (await get<EndpointService>(EndpointService).get(appId, endpointId)).health === 'open');
+  }
+
   async function send(appId: string, count: number): Promise<string[]> {
     const intake = get<MessageIntake>(MessageIntake);
     const ids: string[] = [];
@@ -69,8 +80,7 @@ describe('parked attempts', () => {
   it('parks the attempts behind an open circuit, probes once per cooldown, and delivers the backlog as soon as a probe succeeds', async () => {
     const { app, endpoint } = await endpointAt('/down');
     receiver.on('/down', 503);
-    await send(app.id, 2); // two failures open the circuit
-    await waitFor('the circuit to open', async () => (await get<EndpointService>(EndpointService).get(app.id, endpoint.id)).health === 'open');
+    await openCircuit(app.id, endpoint.id, '/down');
 
     attemptsRun = 0;
     const backlog = await send(app.id, 40);
@@ -96,8 +106,7 @@ describe('parked attempts', () => {
   it('ends the parked attempts of an endpoint when it is disabled, without waiting for their park to run out', async () => {
     const { app, endpoint } = await endpointAt('/disabled');
     receiver.on('/disabled', 503);
-    await send(app.id, 2);
-    await waitFor('the circuit to open', async () => (await get<EndpointService>(EndpointService).get(app.id, endpoint.id)).health === 'open');
+    await openCircuit(app.id, endpoint.id, '/disabled');
     const backlog = await send(app.id, 10);
     await sleep(200);
     await get<EndpointService>(EndpointService).patch(app.id, endpoint.id, { disabled: true });

@@ -27,12 +27,14 @@ return 0
 `;
 
 /**
- * Parks an attempt's job (already delayed) in the endpoint's parked set, oldest first. When parked for want of
- * a slot (cap > 0) and slots are free by now (they freed between the acquire and this), returns parked jobs
- * to wake at once, so no wake-up is lost. KEYS: slots, parked. ARGV: job id, now ms, cap (0: the circuit is open), key lifetime ms.
+ * Parks an attempt's job (already delayed) in the endpoint's parked set. Every member scores 0, so the set
+ * orders them by job id, which starts with the delivery id, which starts with its creation time: the oldest
+ * message's attempt leaves first, retry or not. When parked for want of a slot (cap > 0) and slots are free
+ * by now (they freed between the acquire and this), returns parked jobs to wake at once, so no wake-up is
+ * lost. KEYS: slots, parked. ARGV: job id, now ms, cap (0: the circuit is open), key lifetime ms.
  */
 const PARK = `
-redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[2], 'NX', 0, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 if tonumber(ARGV[3]) == 0 then return {} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
@@ -41,7 +43,7 @@ if free <= 0 then return {} end
 return redis.call('ZPOPMIN', KEYS[2], free)
 `;
 
-/** Frees a slot and takes the oldest parked job, to wake in its place. KEYS: slots, parked. ARGV: holder. */
+/** Frees a slot and takes the first parked job (the oldest message's), to wake in its place. KEYS: slots, parked. ARGV: holder. */
 const RELEASE = `
 redis.call('ZREM', KEYS[1], ARGV[1])
 return redis.call('ZPOPMIN', KEYS[2])
@@ -61,7 +63,7 @@ const WAKE_BATCH = 500;
  * Who may send to an endpoint now. One slow or failing endpoint can hold only its own slots, never the whole
  * worker pool. When an endpoint is full, an attempt first waits briefly for a slot this process releases (at
  * most one waiter per slot), then is parked: its job is delayed far ahead and listed in the endpoint's parked
- * set, and each released slot wakes the oldest one. Behind an open circuit, one held attempt per cooldown comes
+ * set, and each released slot wakes the one of the oldest message. Behind an open circuit, one held attempt per cooldown comes
  * back as the probe and the rest are parked until the circuit closes. So a held backlog costs one park per
  * attempt, not a trip through the delayed set per attempt every cooldown.
  */

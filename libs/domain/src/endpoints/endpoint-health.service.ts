@@ -6,12 +6,20 @@ import { Endpoint, EndpointRepository } from '@herald/persistence';
 import { OperationalWebhooks } from '../operational-webhooks/operational-webhook.service';
 import { EndpointGate } from './endpoint-gate.service';
 
+/**
+ * The failures that open a circuit must also span this long without a success between them. Concurrent attempts
+ * finish out of order: an endpoint failing only some requests (each first attempt, say) still shows runs of
+ * failures within a few ms, and opening on those would hold back an endpoint that is up. One that is down fails
+ * on for longer than this anyway.
+ */
+const CIRCUIT_MIN_FAILING_MS = 1_000;
+
 /** Whether an attempt may go to its endpoint now. */
 export type Admission = { kind: 'go' } | { kind: 'probe' } | { kind: 'wait'; ms: number };
 
 /**
  * The endpoint health actor: one state machine per endpoint, moved only by delivery outcomes.
- * healthy → failing (a failure) → open (HERALD_CIRCUIT_THRESHOLD failures in a row: attempts wait out
+ * healthy → failing (a failure) → open (HERALD_CIRCUIT_THRESHOLD failures in a row over at least a second: attempts wait out
  * HERALD_CIRCUIT_COOLDOWN, then one probe at a time) → healthy on any success; failing continuously for
  * HERALD_DISABLE_AFTER disables the endpoint, records why, streams it and tells the operators.
  */
@@ -47,7 +55,7 @@ export class EndpointHealth {
     const failingFor = now - (current.failingSince?.getTime() ?? now);
     if (failingFor >= this.config.disableAfterMs) {
       await this.disable(current, `Failing continuously since ${current.failingSince!.toISOString()}`);
-    } else if (current.consecutiveFailures >= this.config.circuitThreshold) {
+    } else if (current.consecutiveFailures >= this.config.circuitThreshold && failingFor >= CIRCUIT_MIN_FAILING_MS) {
       const reopening = current.health === 'open';
       await this.endpoints.setHealth(current.id, { health: 'open', circuitOpenUntil: new Date(now + this.config.circuitCooldownMs) });
       await this.gate.probeAfter(current.id, this.config.circuitCooldownMs);
