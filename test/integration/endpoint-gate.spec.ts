@@ -70,4 +70,16 @@ describe('EndpointGate', () => {
     await gate.park(endpoint.id, await delayed('parked-3'), 3);
     expect([await state('parked-2'), await state('parked-3')]).toEqual(['waiting', 'waiting']);
   });
+
+  it('passes over a parked member whose job ran meanwhile (its park ran out), waking the next one instead', async () => {
+    const endpoint = { id: 'ep_stale', throttleRate: null };
+    const queue = herald.app.get<Queue>(getQueueToken(QueueName.Deliveries), { strict: false });
+    for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder)).toBe(0);
+    await queue.add('deliver', { deliveryId: 'stale', attempt: 1 }, { jobId: 'stale-1' }); // waiting, not delayed: it ran
+    await gate.park(endpoint.id, 'stale-1', 3);
+    await queue.add('deliver', { deliveryId: 'stale', attempt: 1 }, { jobId: 'stale-2', delay: 60_000 });
+    await gate.park(endpoint.id, 'stale-2', 3);
+    await gate.release(endpoint.id, 'a');
+    expect(await (await queue.getJob('stale-2'))!.getState()).toBe('waiting');
+  });
 });

@@ -56,6 +56,8 @@ export const FULL = -1;
 /** A parked job runs anyway after this (a lost wake-up costs at most this much): for want of a slot, and behind an open circuit. */
 export const PARKED_FOR_SLOT_MS = 60_000;
 export const PARKED_FOR_CIRCUIT_MS = 10 * 60_000;
+/** Parked members a release looks at for one whose job is still parked. */
+const STALE_TRIES = 5;
 /** Most parked jobs woken per Redis call when an endpoint is disabled or deleted. */
 const WAKE_BATCH = 500;
 
@@ -97,11 +99,15 @@ export class EndpointGate {
     }
   }
 
-  /** Frees the slot, and wakes the endpoint's oldest parked attempt to take it. */
+  /**
+   * Frees the slot, and wakes the endpoint's first parked attempt to take it. A member whose job ran meanwhile
+   * (its park ran out) wakes nothing, so the next one is taken instead, a few at most.
+   */
   async release(endpointId: string, holder: string): Promise<void> {
-    const popped = (await this.redis.eval(RELEASE, 2, this.slotsKey(endpointId), this.parkedKey(endpointId), holder)) as string[];
+    let popped = (await this.redis.eval(RELEASE, 2, this.slotsKey(endpointId), this.parkedKey(endpointId), holder)) as string[];
     this.waiting.get(endpointId)?.shift()?.();
-    await this.wakeJobs(popped);
+    for (let tries = 0; popped.length > 0 && (await this.wakeJobs(popped)) === 0 && tries < STALE_TRIES; tries++)
+      popped = await this.redis.zpopmin(this.parkedKey(endpointId));
   }
 
   /** Lists a delayed job as parked behind the endpoint: `cap` when it waits for a slot, 0 when for the circuit. */
@@ -146,12 +152,20 @@ export class EndpointGate {
     return Number(await this.redis.eval(ACQUIRE, 2, ...keys, ...args));
   }
 
-  /** Moves parked jobs (ZPOPMIN's [id, score, …] pairs) from delayed to waiting. One no longer delayed (it ran after all, or Redis lost it) is skipped. */
-  private async wakeJobs(popped: string[]): Promise<void> {
+  /**
+   * Moves parked jobs (ZPOPMIN's [id, score, …] pairs) from delayed to waiting; returns how many moved. One no
+   * longer delayed (it ran after all, or Redis lost it) is skipped.
+   */
+  private async wakeJobs(popped: string[]): Promise<number> {
+    let woken = 0;
     for (let i = 0; i < popped.length; i += 2) {
       const job = await this.queue.getJob(popped[i]);
-      await job?.promote().catch((error: Error) => this.logger.debug({ msg: 'parked job not delayed', jobId: popped[i], error: error.message }));
+      await job?.promote().then(
+        () => woken++,
+        (error: Error) => this.logger.debug({ msg: 'parked job not delayed', jobId: popped[i], error: error.message }),
+      );
     }
+    return woken;
   }
 
   /** Resolves true when this process releases one of the endpoint's slots within `ms`; false at once when enough attempts already wait. */
