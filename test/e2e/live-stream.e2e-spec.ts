@@ -161,6 +161,20 @@ describe('live delivery stream (SSE)', () => {
     expect(ids(byQuery)).toEqual(ids(resumed));
   });
 
+  it('answers HEAD on a stream with its headers and an end (found by the hostile-input fuzzer: it held the request open)', async () => {
+    const app = await svix.application.create({ name: 'Head' });
+    const endpoint = await svix.endpoint.create(app.id, { url: 'https://example.com/head' });
+    for (const path of ['/api/v1/stream', `/api/v1/app/${app.id}/stream`, `/api/v1/app/${app.id}/endpoint/${endpoint.id}/stream`]) {
+      const response = await fetch(`${herald.url}${path}`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${herald.token}` },
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({ path, status: 200, type: 'text/event-stream' });
+    }
+    expect((await fetch(`${herald.url}/api/v1/stream`, { method: 'HEAD', signal: AbortSignal.timeout(5_000) })).status).toBe(401);
+  });
+
   it('sends heartbeat comments', async () => {
     const response = await fetch(`${herald.url}/api/v1/stream`, { headers: { authorization: `Bearer ${herald.token}` } });
     expect(response.headers.get('content-type')).toContain('text/event-stream');

@@ -129,6 +129,8 @@ export class StreamController {
   }
 
   private async open(request: FastifyRequest, reply: FastifyReply, scope: Scope, caller: StreamCaller): Promise<void> {
+    // HEAD (which Fastify routes here too) gets the stream's headers and an end, not an open stream without a body.
+    if (request.method === 'HEAD') return void reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache').send();
     const slot = await this.slots.take(caller.key);
     if (!slot) throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_streams', `At most ${this.config.sseMaxPerToken} concurrent streams per token`);
     // A browser's EventSource sends Last-Event-ID itself when it reconnects; a page that opens a new one
