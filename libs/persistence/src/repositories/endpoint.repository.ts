@@ -72,7 +72,14 @@ export class EndpointRepository {
     });
   }
 
-  disable(id: string, reason: string, at: Date): Promise<void> {
-    return this.db.write(async (db) => void (await db.getRepository(Endpoint).update({ id }, { disabled: true, disabledReason: reason, updatedAt: at })));
+  /**
+   * Disables an enabled endpoint; answers false when it was disabled already (or is gone). Guarded in SQL, so of
+   * several attempts that find the endpoint due to be disabled at once, one alone disables it and says so.
+   */
+  disable(id: string, reason: string, at: Date): Promise<boolean> {
+    return this.db.write(async (db) => {
+      const result = await db.getRepository(Endpoint).update({ id, disabled: false }, { disabled: true, disabledReason: reason, updatedAt: at });
+      return (result.affected ?? 0) > 0;
+    });
   }
 }
