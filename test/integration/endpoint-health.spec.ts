@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Webhook } from 'standardwebhooks';
-import { ApplicationService, DeliveryService, DomainModule, EndpointService, MessageIntake, OperationalEndpoints } from '@herald/domain';
+import { ApplicationService, DeliveryService, DomainModule, EndpointHealth, EndpointService, MessageIntake, OperationalEndpoints } from '@herald/domain';
 import { LiveFeed } from '@herald/live';
 import { Delivery, Endpoint, OPERATIONAL_APP_ID } from '@herald/persistence';
 import { startTestHerald, TestHerald } from '../support/herald';
@@ -105,5 +105,22 @@ describe('endpoint health', () => {
 
     await get<EndpointService>(EndpointService).patch(app.id, endpoint.id, { disabled: false });
     expect(await reload()).toMatchObject({ disabled: false, disabledReason: null, health: 'healthy', consecutiveFailures: 0 });
+  });
+
+  it('disables once, with one event and one endpoint.disabled, when many failures find the endpoint due at once', async () => {
+    const operational = await get<OperationalEndpoints>(OperationalEndpoints).create({
+      url: receiver.on('/operational-once', 200),
+      filterTypes: ['endpoint.disabled'],
+    });
+    const { endpoint, delivery, reload } = await failingDelivery('/down-for-long', 503);
+    await get<DeliveryService>(DeliveryService).attempt(delivery.id, 1);
+    await sleep(2_550);
+    const failing = await reload();
+    await Promise.all(Array.from({ length: 10 }, () => get<EndpointHealth>(EndpointHealth).failed(failing)));
+
+    expect((await reload()).disabled).toBe(true);
+    expect(await endpointEvents(endpoint.id)).toEqual(['failing', 'disabled']);
+    const notices = await get<DataSource>(DataSource).getRepository(Delivery).findBy({ appId: OPERATIONAL_APP_ID, endpointId: operational.id });
+    expect(notices).toHaveLength(1);
   });
 });
