@@ -290,6 +290,20 @@ describe.each(DATABASE_KINDS)('operational webhooks (%s)', (database) => {
       await svix.operationalWebhook.endpoint.delete(onlyDeleted.id);
     });
 
+    it('sends one endpoint.disabled and one endpoint.enabled when several requests disable, then enable, an endpoint at once', async () => {
+      const app = await svix.application.create({ name: unique('toggled') });
+      const endpoint = await svix.endpoint.create(app.id, { url: 'https://toggled.example.com/hooks' });
+      await Promise.all(Array.from({ length: 5 }, () => svix.endpoint.patch(app.id, endpoint.id, { disabled: true })));
+      await Promise.all(Array.from({ length: 5 }, () => svix.endpoint.patch(app.id, endpoint.id, { disabled: false })));
+
+      await until('every endpoint.updated', () => typesAbout(endpoint.id).filter((type) => type === 'endpoint.updated').length === 10);
+      await sleep(300);
+      const types = typesAbout(endpoint.id);
+      expect(types.filter((type) => type === 'endpoint.disabled')).toHaveLength(1);
+      expect(types.filter((type) => type === 'endpoint.enabled')).toHaveLength(1);
+      expect((await svix.endpoint.get(app.id, endpoint.id)).disabled).toBe(false);
+    });
+
     it('sends message.attempt.failing after the fourth failure and message.attempt.recovered on the success after it', async () => {
       const app = await svix.application.create({ name: unique('flaky'), uid: unique('flaky') });
       const endpoint = await svix.endpoint.create(app.id, { url: receiver.on(`/${unique('flaky')}`, [500, 502, 500, 503, 200]) });

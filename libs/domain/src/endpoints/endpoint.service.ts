@@ -185,9 +185,12 @@ export class EndpointService {
   /** Saves the changes; `endpoint.updated` goes to the operators when `announce` says so (PUT and PATCH, not secrets or headers). */
   private async apply(endpoint: Endpoint, changes: Partial<Endpoint>, announce?: 'endpoint.updated'): Promise<Endpoint> {
     const updated = { ...endpoint, ...changes, updatedAt: new Date() };
-    await conflictOnDuplicate(() => this.endpoints.update(updated), uidTaken(updated.uid));
+    // Disabling or enabling happens once: if a concurrent change (or the health actor) got there first, save the rest.
+    const toggling = updated.disabled !== endpoint.disabled;
+    const toggled = toggling && (await conflictOnDuplicate(() => this.endpoints.update(updated, endpoint.disabled), uidTaken(updated.uid)));
+    if (!toggled) await conflictOnDuplicate(() => this.endpoints.update(updated), uidTaken(updated.uid));
     if (announce) await this.operators.endpointChanged(announce, updated);
-    if (updated.disabled !== endpoint.disabled) {
+    if (toggled) {
       if (updated.disabled) await this.gate.wake(updated.id); // its parked attempts end now
       const state = updated.disabled ? 'disabled' : 'enabled';
       const reason = updated.disabled ? OPERATOR_DISABLED : null;

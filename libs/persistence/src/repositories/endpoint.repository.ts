@@ -46,9 +46,14 @@ export class EndpointRepository {
     return this.db.write((db) => orDuplicate(async () => void (await db.getRepository(Endpoint).insert(endpoint))));
   }
 
-  /** Throws DuplicateError when the uid is taken in the application. */
-  update(endpoint: Endpoint): Promise<void> {
-    return this.db.write((db) => orDuplicate(async () => void (await db.getRepository(Endpoint).update({ id: endpoint.id }, endpoint))));
+  /**
+   * Saves the endpoint; throws DuplicateError when the uid is taken in the application. With `whileDisabled`, it
+   * saves only while the stored `disabled` is still that and answers whether it did: of concurrent changes that
+   * disable (or enable) an endpoint, one alone makes the change.
+   */
+  update(endpoint: Endpoint, whileDisabled?: boolean): Promise<boolean> {
+    const where = whileDisabled === undefined ? { id: endpoint.id } : { id: endpoint.id, disabled: whileDisabled };
+    return this.db.write((db) => orDuplicate(async () => ((await db.getRepository(Endpoint).update(where, endpoint)).affected ?? 0) > 0));
   }
 
   delete(id: string): Promise<void> {
