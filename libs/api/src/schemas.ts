@@ -262,6 +262,10 @@ export type MessagePrecheckIn = z.infer<typeof MessagePrecheckInSchema>;
 export const BulkExpungeInSchema = z.object({ ids: z.array(z.string().min(1).max(256)).max(1_000).optional() });
 export type BulkExpungeIn = z.infer<typeof BulkExpungeInSchema>;
 
+/** Body of `send-example` (Svix's EventExampleIn): which event type, and which of its schema's examples. */
+export const EventExampleInSchema = z.object({ eventType: eventTypeName, exampleIndex: z.number().int().min(0).max(1_000).nullish() });
+export type EventExampleIn = z.infer<typeof EventExampleInSchema>;
+
 // Queries
 
 const booleanQuery = z

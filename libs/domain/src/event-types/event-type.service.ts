@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventType, EventTypeRepository, Page, PageRequest } from '@herald/persistence';
 import { definedOnly } from '../changes';
-import { conflictOnDuplicate, found } from '../errors';
+import { conflictOnDuplicate, found, InvalidInputError } from '../errors';
 
 export interface EventTypeSettings {
   description: string;
@@ -50,6 +50,30 @@ export class EventTypeService {
     const existing = await this.get(name);
     if (expunge) await this.eventTypes.delete(name);
     else await this.apply(existing, { archived: true });
+  }
+
+  /**
+   * The payload send-example sends: the example at `index` of the `examples` of the event type's latest
+   * schema version (Svix's), or its single `example` when it has no list. A 422 names what is missing.
+   */
+  async example(name: string, index = 0): Promise<Record<string, unknown>> {
+    const eventType = await this.get(name);
+    const versions = Object.keys(eventType.schemas ?? {}).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+    const schema = versions.length ? (eventType.schemas![versions[versions.length - 1]] as Record<string, unknown> | null) : null;
+    const examples = Array.isArray(schema?.examples) ? (schema.examples as unknown[]) : schema?.example !== undefined ? [schema.example] : [];
+    if (examples.length === 0)
+      throw new InvalidInputError(['body', 'eventType'], `event type "${name}" has no example: give its schema \`examples\` (a list of payloads)`);
+    // As Svix: the index chooses within a list of examples and is ignored for a single one.
+    const chosen = Array.isArray(schema?.examples) ? index : 0;
+    if (chosen >= examples.length)
+      throw new InvalidInputError(
+        ['body', 'exampleIndex'],
+        `event type "${name}" has ${examples.length} example(s): the index must be below ${examples.length}`,
+      );
+    const payload = examples[chosen];
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+      throw new InvalidInputError(['body', 'exampleIndex'], `example ${chosen} of event type "${name}" is not a JSON object, so it cannot be a payload`);
+    return payload as Record<string, unknown>;
   }
 
   private async apply(eventType: EventType, changes: Partial<EventType>): Promise<EventType> {
