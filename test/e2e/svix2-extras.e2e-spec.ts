@@ -137,4 +137,85 @@ describe.each(DATABASE_KINDS)('the rest of the Svix API through svix 2.x (%s)', 
       expect((await svix.message.list(app.id)).data).toHaveLength(2);
     });
   });
+  describe('integration', () => {
+    it("creates, gets, lists, updates and deletes, with Svix's shapes", async () => {
+      const app = await newApp();
+      const created = await svix.integration.create(app.id, { name: 'Zapier', featureFlags: ['beta'] });
+      expect(created).toMatchObject({ id: expect.stringMatching(/^integ_/), name: 'Zapier', featureFlags: ['beta'] });
+      expect(created.createdAt).toBeInstanceOf(Date);
+      const plain = await svix.integration.create(app.id, { name: 'Make' });
+      expect(plain.featureFlags).toBeUndefined();
+
+      expect(await svix.integration.get(app.id, created.id)).toMatchObject({ id: created.id, name: 'Zapier', featureFlags: ['beta'] });
+      const listed = await svix.integration.list(app.id, { limit: 1 });
+      expect(listed.data.map((integration) => integration.id)).toEqual([created.id]);
+      expect(listed.done).toBe(false);
+      expect((await svix.integration.list(app.id, { iterator: listed.iterator })).data.map((integration) => integration.id)).toEqual([plain.id]);
+      // Another application's integrations are not reachable through this one.
+      const other = await newApp('other');
+      expect((await svix.integration.list(other.id)).data).toEqual([]);
+      expect((await rejection(svix.integration.get(other.id, created.id))).code).toBe(404);
+
+      const updated = await svix.integration.update(app.id, created.id, { name: 'Zapier (prod)' });
+      expect(updated).toMatchObject({ id: created.id, name: 'Zapier (prod)' });
+      expect(updated.featureFlags).toBeUndefined();
+      expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
+
+      await svix.integration.delete(app.id, created.id);
+      expect((await rejection(svix.integration.get(app.id, created.id))).body).toEqual({ code: 'not_found', detail: 'Integration not found' });
+      expect((await rejection(svix.integration.delete(app.id, created.id))).code).toBe(404);
+      const invalid = await rejection(svix.integration.create(app.id, { name: '' }));
+      expect(invalid.code).toBe(422);
+      expect(invalid.body.detail[0].loc).toEqual(['body', 'name']);
+    });
+
+    it('gives a key that reaches its application only, shown once; rotating or deleting revokes it at once', async () => {
+      const app = await newApp();
+      const other = await newApp('other');
+      const response = await call('POST', `/api/v1/app/${app.id}/integration`, { name: 'Partner' });
+      expect(response.status).toBe(201);
+      const { id, key } = (await response.json()) as { id: string; key: string };
+      expect(key).toMatch(/^hik_/);
+      const asIntegration = new Svix(key, { serverUrl: herald.url, requestTimeout: REQUEST_TIMEOUT_MS });
+
+      const endpoint = await asIntegration.endpoint.create(app.id, { url: 'https://example.com/partner' });
+      expect((await svix.endpoint.get(app.id, endpoint.id)).url).toBe('https://example.com/partner');
+      expect((await rejection(asIntegration.endpoint.list(other.id))).code).toBe(404);
+      expect((await rejection(asIntegration.application.list())).code).toBe(404);
+      // It cannot mint keys of its own, nor see the integrations.
+      expect((await rejection(asIntegration.integration.create(app.id, { name: 'x' }))).code).toBe(404);
+
+      // Svix 1.x's getKey: only the hash is kept.
+      const getKey = await call('GET', `/api/v1/app/${app.id}/integration/${id}/key`);
+      expect(getKey.status).toBe(409);
+      expect(((await getKey.json()) as any).code).toBe('key_not_retrievable');
+
+      const rotated = await svix.integration.rotateKey(app.id, id);
+      expect(rotated.key).toMatch(/^hik_/);
+      expect(rotated.key).not.toBe(key);
+      expect((await rejection(asIntegration.endpoint.list(app.id))).code).toBe(401);
+      const asRotated = new Svix(rotated.key, { serverUrl: herald.url, requestTimeout: REQUEST_TIMEOUT_MS });
+      expect((await asRotated.endpoint.list(app.id)).data.map((ep) => ep.id)).toEqual([endpoint.id]);
+
+      await svix.integration.delete(app.id, id);
+      expect((await rejection(asRotated.endpoint.list(app.id))).code).toBe(401);
+    });
+
+    it('leaves minting keys to the API token, and revokes keys with their application', async () => {
+      const app = await newApp();
+      const fullKey = ((await (await call('POST', '/api/v1/auth/api-key', { name: unique('full') })).json()) as { key: string }).key;
+      const refused = await call('POST', `/api/v1/app/${app.id}/integration`, { name: 'x' }, fullKey);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ code: 'forbidden', detail: 'Only the API token creates integrations and rotates their keys' });
+      const integration = await svix.integration.create(app.id, { name: 'kept' });
+      // A full key still reads and renames them.
+      expect((await call('GET', `/api/v1/app/${app.id}/integration/${integration.id}`, undefined, fullKey)).status).toBe(200);
+      expect((await call('POST', `/api/v1/app/${app.id}/integration/${integration.id}/key/rotate`, {}, fullKey)).status).toBe(403);
+
+      const key = (await svix.integration.rotateKey(app.id, integration.id)).key;
+      expect((await call('GET', `/api/v1/app/${app.id}/endpoint`, undefined, key)).status).toBe(200);
+      await svix.application.delete(app.id);
+      expect((await call('GET', `/api/v1/app/${app.id}/endpoint`, undefined, key)).status).toBe(401);
+    });
+  });
 });

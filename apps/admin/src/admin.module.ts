@@ -23,6 +23,7 @@ import { SessionController } from './operator/session.controller';
 import { AdminUi } from './ui/admin-ui';
 import { PortalUi } from './ui/portal-ui';
 import { ApiKeyController } from './access/api-key.controller';
+import { IntegrationController } from './access/integration.controller';
 import { PortalAccessController } from './access/portal-access.controller';
 
 /** The management API (everything but message creation), live streams, Bull Board, and the admin UI. */
@@ -44,6 +45,7 @@ import { PortalAccessController } from './access/portal-access.controller';
     SessionController,
     PortalAccessController,
     ApiKeyController,
+    IntegrationController,
     BackgroundTaskController,
     NotSupportedController,
   ],

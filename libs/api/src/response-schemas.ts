@@ -7,6 +7,7 @@ import type {
   EndpointMessageOut,
   EndpointOut,
   EventTypeOut,
+  IntegrationOut,
   MessageEndpointOut,
   MessageOut,
 } from '@herald/contract';
@@ -104,6 +105,15 @@ export const BackgroundTaskOutSchema = z.object({
 
 export const AppPortalAccessOutSchema = z.object({ url: z.string().describe("The consumer portal's link, the token in its #fragment"), token: z.string() });
 
+export const IntegrationOutSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  featureFlags: z.array(z.string()).optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  key: z.string().optional().describe("Herald's addition, in create's answer only: the key, shown this once"),
+});
+
 /** Svix's list envelope around items of `item`. */
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), iterator: z.string().nullable(), prevIterator: z.string().nullable(), done: z.boolean() });
@@ -119,7 +129,8 @@ const drift: [
   Same<z.output<typeof MessageEndpointOutSchema>, MessageEndpointOut>,
   Same<z.output<typeof BackgroundTaskOutSchema>, BackgroundTaskOut>,
   Same<z.output<typeof AppPortalAccessOutSchema>, AppPortalAccessOut>,
-] = [true, true, true, true, true, true, true, true, true];
+  Same<z.output<typeof IntegrationOutSchema>, IntegrationOut>,
+] = [true, true, true, true, true, true, true, true, true, true];
 void drift;
 
 export const EndpointSecretOutSchema = z.object({ key: z.string().describe('whsec_ followed by base64') });
@@ -135,3 +146,4 @@ export const EndpointStatsOutSchema = z.object({
 export const MessagePrecheckOutSchema = z.object({ active: z.boolean() });
 export const BulkExpungeOutSchema = z.object({ results: z.record(z.string(), z.enum(['expunged', 'not-found'])) });
 export const EmptyOutSchema = z.object({});
+export const IntegrationKeyOutSchema = z.object({ key: z.string() });

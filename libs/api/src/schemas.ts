@@ -266,6 +266,12 @@ export type BulkExpungeIn = z.infer<typeof BulkExpungeInSchema>;
 export const EventExampleInSchema = z.object({ eventType: eventTypeName, exampleIndex: z.number().int().min(0).max(1_000).nullish() });
 export type EventExampleIn = z.infer<typeof EventExampleInSchema>;
 
+// Integrations
+
+/** Body of integration create and update (Svix's IntegrationIn and IntegrationUpdate). */
+export const IntegrationInSchema = z.object({ name: z.string().min(1).max(256), featureFlags: z.array(featureFlag).max(25).nullish() });
+export type IntegrationIn = z.infer<typeof IntegrationInSchema>;
+
 // Queries
 
 const booleanQuery = z
