@@ -18,6 +18,8 @@ let sequence = 0;
 const unique = (prefix: string) => `${prefix}-${++sequence}-${randomBytes(3).toString('hex')}`;
 const until = <T>(what: string, check: () => T | Promise<T>) => waitFor(what, check, 10_000);
 
+const sortById = <T extends { appId: string }>(rows: T[]) => [...rows].sort((a, b) => a.appId.localeCompare(b.appId));
+
 /** The ApiException a call fails with. */
 async function rejection(call: Promise<unknown>): Promise<ApiException<any>> {
   try {
@@ -216,6 +218,64 @@ describe.each(DATABASE_KINDS)('the rest of the Svix API through svix 2.x (%s)', 
       expect((await call('GET', `/api/v1/app/${app.id}/endpoint`, undefined, key)).status).toBe(200);
       await svix.application.delete(app.id);
       expect((await call('GET', `/api/v1/app/${app.id}/endpoint`, undefined, key)).status).toBe(401);
+    });
+  });
+  describe('statistics', () => {
+    it('aggregateAppStats counts message destinations per application in the range, as a task backgroundTask.get returns', async () => {
+      const since = new Date(Date.now() - 1_000);
+      const app = await svix.application.create({ name: unique('busy'), uid: unique('busy-uid') });
+      const quiet = await newApp('quiet');
+      await svix.endpoint.create(app.id, { url: receiver.on(path('a'), 200) });
+      await svix.endpoint.create(app.id, { url: receiver.on(path('b'), 200), eventTypes: ['only.this'] });
+      await svix.message.create(app.id, { eventType: 'only.this', payload: {} }); // two destinations
+      await svix.message.create(app.id, { eventType: 'other', payload: {} }); // one
+      const until = new Date(Date.now() + 1_000);
+
+      const answer = await svix.statistics.aggregateAppStats({ since, until, appIds: [app.uid!, quiet.id, 'no-such-app'] });
+      expect(answer).toMatchObject({ id: expect.stringMatching(/^qtask_/), status: 'finished', task: 'application.stats', unresolvedAppIds: ['no-such-app'] });
+      const task = await svix.backgroundTask.get(answer.id);
+      expect(task).toMatchObject({ id: answer.id, status: 'finished', task: 'application.stats' });
+      expect(sortById(task.data.appStats)).toEqual(
+        sortById([
+          { messageDestinations: 3, appId: app.id, appUid: app.uid },
+          { messageDestinations: 0, appId: quiet.id, appUid: null },
+        ]),
+      );
+
+      // Without appIds: every application that had destinations in the range; before it, none of these.
+      const all = await svix.backgroundTask.get((await svix.statistics.aggregateAppStats({ since, until })).id);
+      expect(all.data.appStats).toContainEqual({ messageDestinations: 3, appId: app.id, appUid: app.uid });
+      expect(all.data.appStats.map((stat: any) => stat.appId)).not.toContain(quiet.id);
+      const before = await svix.statistics.aggregateAppStats({ since: new Date(since.getTime() - 60_000), until: since, appIds: [app.id] });
+      expect((await svix.backgroundTask.get(before.id)).data.appStats).toEqual([{ messageDestinations: 0, appId: app.id, appUid: app.uid }]);
+
+      const none = await rejection(svix.statistics.aggregateAppStats({ since, until, appIds: ['nothing-here'] }));
+      expect(none.code).toBe(422);
+      expect(none.body.detail[0].loc).toEqual(['body', 'appIds']);
+      const backwards = await rejection(svix.statistics.aggregateAppStats({ since: until, until: since }));
+      expect(backwards.body.detail[0]).toMatchObject({ loc: ['body', 'until'], msg: 'must be after since' });
+    });
+
+    it("aggregateEventTypes lists what each application's endpoints subscribe to", async () => {
+      const filtered = await newApp('filtered');
+      await svix.endpoint.create(filtered.id, { url: 'https://example.com/1', eventTypes: ['user.signup', 'invoice.paid'] });
+      await svix.endpoint.create(filtered.id, { url: 'https://example.com/2', eventTypes: ['user.signup', 'user.deleted'] });
+      const catchAll = await newApp('catch-all');
+      await svix.endpoint.create(catchAll.id, { url: 'https://example.com/3' });
+      await svix.endpoint.create(catchAll.id, { url: 'https://example.com/4', eventTypes: ['a.b'] });
+      const bare = await newApp('bare');
+
+      const answer = await svix.statistics.aggregateEventTypes();
+      expect(answer).toMatchObject({ id: expect.stringMatching(/^qtask_/), status: 'finished', task: 'event-type.aggregate' });
+      const rows: any[] = (await svix.backgroundTask.get(answer.id)).data.event_types;
+      expect(rows).toContainEqual({
+        appId: filtered.id,
+        explicitlySubscribedEventTypes: ['invoice.paid', 'user.deleted', 'user.signup'],
+        hasCatchAllEndpoint: false,
+      });
+      expect(rows).toContainEqual({ appId: catchAll.id, explicitlySubscribedEventTypes: ['a.b'], hasCatchAllEndpoint: true });
+      expect(rows.map((row) => row.appId)).not.toContain(bare.id);
+      expect((await svix.backgroundTask.list({ task: 'event-type.aggregate' as any })).data.map((task) => task.id)).toContain(answer.id);
     });
   });
 });

@@ -20,6 +20,7 @@ import { MessageController } from './message.controller';
 import { NotSupportedController } from './not-supported.controller';
 import { BULL_BOARD_ROUTE, BullBoardAuth } from './operator/bull-board-auth';
 import { SessionController } from './operator/session.controller';
+import { StatisticsController } from './statistics.controller';
 import { AdminUi } from './ui/admin-ui';
 import { PortalUi } from './ui/portal-ui';
 import { ApiKeyController } from './access/api-key.controller';
@@ -47,6 +48,7 @@ import { PortalAccessController } from './access/portal-access.controller';
     ApiKeyController,
     IntegrationController,
     BackgroundTaskController,
+    StatisticsController,
     NotSupportedController,
   ],
   providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, PortalUi, ApplicationPipe],

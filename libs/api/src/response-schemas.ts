@@ -103,6 +103,10 @@ export const BackgroundTaskOutSchema = z.object({
   updatedAt: timestamp,
 });
 
+export const AppUsageStatsOutSchema = BackgroundTaskOutSchema.extend({
+  unresolvedAppIds: z.array(z.string()).describe('the ids or uids given that name no application'),
+});
+
 export const AppPortalAccessOutSchema = z.object({ url: z.string().describe("The consumer portal's link, the token in its #fragment"), token: z.string() });
 
 export const IntegrationOutSchema = z.object({

@@ -266,6 +266,14 @@ export type BulkExpungeIn = z.infer<typeof BulkExpungeInSchema>;
 export const EventExampleInSchema = z.object({ eventType: eventTypeName, exampleIndex: z.number().int().min(0).max(1_000).nullish() });
 export type EventExampleIn = z.infer<typeof EventExampleInSchema>;
 
+// Statistics
+
+/** Body of `stats/usage/app` (Svix's AppUsageStatsIn): a time range, and perhaps which applications (ids or uids). */
+export const AppUsageStatsInSchema = z
+  .object({ since: timestamp, until: timestamp, appIds: z.array(uid).max(1_000).nullish() })
+  .refine(({ since, until }) => until.getTime() > since.getTime(), { path: ['until'], message: 'must be after since' });
+export type AppUsageStatsIn = z.output<typeof AppUsageStatsInSchema>;
+
 // Integrations
 
 /** Body of integration create and update (Svix's IntegrationIn and IntegrationUpdate). */

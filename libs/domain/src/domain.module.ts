@@ -18,6 +18,7 @@ import { OperationalWebhooks } from './operational-webhooks/operational-webhook.
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { RetentionService } from './reconciliation/retention.service';
 import { RedeliveryService } from './redelivery/redelivery.service';
+import { StatisticsService } from './statistics/statistics.service';
 
 const SERVICES = [
   ApplicationService,
@@ -38,6 +39,7 @@ const SERVICES = [
   ReconciliationService,
   RedeliveryService,
   RetentionService,
+  StatisticsService,
   WebhookClient,
 ];
 

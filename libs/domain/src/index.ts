@@ -25,3 +25,4 @@ export * from './operational-webhooks/operational-webhook.service';
 export * from './reconciliation/reconciliation.service';
 export * from './reconciliation/retention.service';
 export * from './redelivery/redelivery.service';
+export * from './statistics/statistics.service';
