@@ -278,4 +278,171 @@ describe.each(DATABASE_KINDS)('the rest of the Svix API through svix 2.x (%s)', 
       expect((await svix.backgroundTask.list({ task: 'event-type.aggregate' as any })).data.map((task) => task.id)).toContain(answer.id);
     });
   });
+  describe('eventType.importOpenapi', () => {
+    const prefix = unique('shop');
+    const spec = {
+      openapi: '3.1.0',
+      info: { title: 'Shop webhooks', version: '1.0.0' },
+      webhooks: {
+        [`${prefix}.order.paid`]: {
+          post: {
+            summary: 'An order was paid',
+            'x-svix-group-name': 'orders',
+            requestBody: {
+              content: {
+                'application/json': {
+                  schema: { $ref: '#/components/schemas/OrderPaid' },
+                  examples: { small: { value: { orderId: 'ord_1', amount: { value: 5, currency: 'EUR' } } } },
+                },
+              },
+            },
+            responses: { '200': { description: 'ok' } },
+          },
+        },
+        'Not a valid name!': {
+          post: { operationId: `${prefix}.order.refunded`, description: 'Refunded', deprecated: true, 'x-svix-feature-flags': ['beta'] },
+        },
+      },
+      components: {
+        schemas: {
+          OrderPaid: { type: 'object', properties: { orderId: { type: 'string' }, amount: { $ref: '#/components/schemas/Money' } }, required: ['orderId'] },
+          Money: { type: 'object', properties: { value: { type: 'number' }, currency: { type: 'string' } } },
+        },
+      },
+    };
+    const paid = `${prefix}.order.paid`;
+    const refunded = `${prefix}.order.refunded`;
+
+    it('dry-runs, then creates event types from the webhooks with their $refs resolved, then changes only what differs', async () => {
+      const dry = await svix.eventType.importOpenapi({ spec, dryRun: true });
+      expect(dry.data.modified).toEqual([]);
+      expect(dry.data.toModify!.map((from) => from.name)).toEqual([paid, refunded]);
+      expect((await rejection(svix.eventType.get(paid))).code).toBe(404);
+
+      const imported = await svix.eventType.importOpenapi({ spec });
+      expect(imported.data).toEqual({ modified: [paid, refunded] });
+      const orderPaid = await svix.eventType.get(paid);
+      expect(orderPaid).toMatchObject({ name: paid, description: 'An order was paid', groupName: 'orders', deprecated: false, archived: false });
+      expect(orderPaid.schemas).toEqual({
+        '1': {
+          type: 'object',
+          properties: { orderId: { type: 'string' }, amount: { type: 'object', properties: { value: { type: 'number' }, currency: { type: 'string' } } } },
+          required: ['orderId'],
+          examples: [{ orderId: 'ord_1', amount: { value: 5, currency: 'EUR' } }],
+        },
+      });
+      expect(await svix.eventType.get(refunded)).toMatchObject({ description: 'Refunded', deprecated: true, featureFlags: ['beta'] });
+
+      // The media type's example is what send-example sends.
+      const app = await newApp();
+      const endpoint = await svix.endpoint.create(app.id, { url: receiver.on(path('imported'), 200) });
+      expect((await svix.endpoint.sendExample(app.id, endpoint.id, { eventType: paid })).payload).toEqual({
+        orderId: 'ord_1',
+        amount: { value: 5, currency: 'EUR' },
+      });
+
+      // Again: nothing differs. Archived, or described otherwise: changed back.
+      expect((await svix.eventType.importOpenapi({ spec })).data.modified).toEqual([]);
+      await svix.eventType.delete(refunded);
+      await svix.eventType.patch(paid, { description: 'edited by hand' });
+      const dryAgain = await svix.eventType.importOpenapi({ spec, dryRun: true });
+      expect(dryAgain.data.toModify!.map((from) => from.name)).toEqual([paid, refunded]);
+      expect(dryAgain.data.toModify![0]).toMatchObject({ name: paid, description: 'An order was paid', deprecated: false, groupName: 'orders' });
+      expect((await svix.eventType.importOpenapi({ spec })).data.modified).toEqual([paid, refunded]);
+      expect(await svix.eventType.get(refunded)).toMatchObject({ archived: false });
+      expect((await svix.eventType.get(paid)).description).toBe('An order was paid');
+    });
+
+    it('reads specRaw as YAML, and replaceAll archives the event types the document does not name', async () => {
+      const stray = unique('stray');
+      await svix.eventType.create({ name: stray, description: 'not in the document' });
+      const yaml = [
+        'openapi: 3.0.3',
+        'info: { title: legacy, version: "1" }',
+        'x-webhooks:',
+        `  ${prefix}.legacy:`,
+        '    post:',
+        '      description: From YAML',
+        '      requestBody:',
+        '        content:',
+        '          application/json:',
+        '            schema: { type: object, properties: { id: { type: string } } }',
+      ].join('\n');
+      const dry = await svix.eventType.importOpenapi({ specRaw: yaml, replaceAll: true, dryRun: true });
+      expect(dry.data.toModify!.map((from) => from.name)).toEqual([`${prefix}.legacy`]);
+      expect((await svix.eventType.get(stray)).archived).toBe(false);
+
+      const replaced = await svix.eventType.importOpenapi({ specRaw: yaml, replaceAll: true });
+      expect(replaced.data.modified).toEqual(expect.arrayContaining([`${prefix}.legacy`, stray, paid]));
+      expect(await svix.eventType.get(`${prefix}.legacy`)).toMatchObject({
+        description: 'From YAML',
+        schemas: { '1': { type: 'object', properties: { id: { type: 'string' } } } },
+      });
+      expect((await svix.eventType.get(stray)).archived).toBe(true);
+      const listed = (await svix.eventType.list({ limit: 250 })).data.map((eventType) => eventType.name);
+      expect(listed).toEqual([`${prefix}.legacy`]);
+    });
+
+    it('refuses what it cannot import with a 4xx that says what is wrong, and changes nothing', async () => {
+      const route = '/api/v1/event-type/import/openapi';
+      const refusal = async (body: unknown) => {
+        const response = await call('POST', route, body);
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      expect(await refusal({})).toEqual({ status: 400, body: { code: 'bad_request', detail: 'Send the OpenAPI document as either spec or specRaw' } });
+      expect((await refusal({ spec, specRaw: 'openapi: 3.1.0' })).status).toBe(400);
+
+      const cases: [unknown, (string | number)[], string][] = [
+        [{ specRaw: 'openapi: [unclosed' }, ['body', 'specRaw'], 'is not valid YAML or JSON'],
+        [{ spec: { openapi: '2.0', webhooks: {} } }, ['body', 'spec', 'openapi'], 'OpenAPI 3'],
+        [{ spec: { openapi: '3.1.0', paths: {} } }, ['body', 'spec', 'webhooks'], 'has no webhooks'],
+        [
+          { spec: { openapi: '3.1.0', webhooks: { 'a.b': { post: { requestBody: { $ref: 'https://example.com/body.json' } } } } } },
+          ['body', 'spec', 'webhooks', 'a.b', 'post', 'requestBody'],
+          'not within the document',
+        ],
+        [
+          {
+            spec: {
+              openapi: '3.1.0',
+              webhooks: { 'a.b': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Missing' } } } } } } },
+            },
+          },
+          ['body', 'spec', 'webhooks', 'a.b', 'post', 'requestBody', 'content', 'application/json', 'schema'],
+          'points at nothing',
+        ],
+        [
+          {
+            spec: {
+              openapi: '3.1.0',
+              webhooks: { 'a.b': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } } },
+              components: { schemas: { Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } } } } },
+            },
+          },
+          ['body', 'spec', 'webhooks', 'a.b', 'post', 'requestBody', 'content', 'application/json', 'schema', 'properties', 'children', 'items'],
+          'refers to itself',
+        ],
+        [{ spec: { openapi: '3.1.0', webhooks: { 'bad name': { post: {} } } } }, ['body', 'spec', 'webhooks', 'bad name'], 'valid event type name'],
+      ];
+      for (const [body, loc, message] of cases) {
+        const { status, body: answer } = await refusal({ ...(body as object), replaceAll: true });
+        expect({ status, code: answer.code, loc: answer.detail[0].loc }).toEqual({ status: 422, code: 'validation', loc });
+        expect(answer.detail[0].msg).toContain(message);
+      }
+      // A document whose $refs multiply past the bound is refused, not built.
+      const bomb: Record<string, unknown> = { L0: { type: 'string' } };
+      for (let level = 1; level <= 20; level++)
+        bomb[`L${level}`] = { allOf: [{ $ref: `#/components/schemas/L${level - 1}` }, { $ref: `#/components/schemas/L${level - 1}` }] };
+      const exploded = await refusal({
+        spec: {
+          openapi: '3.1.0',
+          webhooks: { 'a.b': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/L20' } } } } } } },
+          components: { schemas: bomb },
+        },
+      });
+      expect(exploded.status).toBe(422);
+      expect(exploded.body.detail[0].msg).toContain('expands past');
+      expect((await svix.eventType.list({ limit: 250 })).data.map((eventType) => eventType.name)).toEqual([`${prefix}.legacy`]);
+    });
+  });
 });

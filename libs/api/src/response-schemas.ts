@@ -103,6 +103,25 @@ export const BackgroundTaskOutSchema = z.object({
   updatedAt: timestamp,
 });
 
+export const EventTypeImportOpenApiOutSchema = z.object({
+  data: z.object({
+    modified: z.array(z.string()).describe('the event types created, updated or archived'),
+    to_modify: z
+      .array(
+        z.object({
+          name: z.string(),
+          description: z.string(),
+          schemas: z.record(z.string(), z.unknown()).nullable(),
+          deprecated: z.boolean(),
+          groupName: z.string().nullable(),
+          featureFlags: z.array(z.string()).nullable(),
+        }),
+      )
+      .optional()
+      .describe('a dry run only: what an import would create or change'),
+  }),
+});
+
 export const AppUsageStatsOutSchema = BackgroundTaskOutSchema.extend({
   unresolvedAppIds: z.array(z.string()).describe('the ids or uids given that name no application'),
 });

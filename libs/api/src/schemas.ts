@@ -116,6 +116,15 @@ export type EventTypeIn = EventTypeInput;
 export const EventTypeUpdateSchema = withRenames<EventTypeSettings>(eventTypeFields.omit({ name: true }), [FEATURE_FLAGS]);
 export type EventTypeUpdate = EventTypeSettings;
 
+/** Body of `event-type/import/openapi` (Svix's EventTypeImportOpenApiIn): `spec` (parsed) or `specRaw` (YAML or JSON text). */
+export const EventTypeImportOpenApiInSchema = z.object({
+  spec: z.record(z.string(), z.unknown(), { message: 'must be an OpenAPI document (a JSON object)' }).nullish(),
+  specRaw: z.string().nullish(),
+  dryRun: z.boolean().nullish(),
+  replaceAll: z.boolean().nullish(),
+});
+export type EventTypeImportOpenApiIn = z.infer<typeof EventTypeImportOpenApiInSchema>;
+
 export const EventTypePatchSchema = withRenames<Partial<EventTypeSettings>>(eventTypeFields.omit({ name: true }).partial(), [FEATURE_FLAGS]);
 export type EventTypePatch = Partial<EventTypeSettings>;
 

@@ -17,6 +17,7 @@ export * from './endpoints/endpoint-health.service';
 export * from './endpoints/endpoint.service';
 export * from './errors';
 export * from './event-types/event-type.service';
+export * from './event-types/openapi-import';
 export * from './idempotency/idempotency.service';
 export * from './ids';
 export * from './messages/message-intake.service';

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { HeraldConfig } from '@herald/config';
 import { EventType, EventTypeRepository, Page, PageRequest } from '@herald/persistence';
 import { definedOnly } from '../changes';
 import { conflictOnDuplicate, found, InvalidInputError } from '../errors';
+import { EventTypeFromOpenApi, eventTypesFromOpenApi, parseSpecText } from './openapi-import';
 
 export interface EventTypeSettings {
   description: string;
@@ -14,10 +16,23 @@ export interface EventTypeSettings {
 
 export type EventTypeInput = EventTypeSettings & { name: string };
 
+/** An OpenAPI document, parsed (`spec`) or as YAML or JSON text (`specRaw`): one of the two. */
+export type OpenApiSource = { spec: Record<string, unknown>; specRaw?: undefined } | { spec?: undefined; specRaw: string };
+
+export interface ImportResult {
+  /** The event types created, updated (unarchived too) or archived. */
+  modified: string[];
+  /** A dry run's answer: the event types of the document that an import would create or change. */
+  toModify?: EventTypeFromOpenApi[];
+}
+
 /** The catalogue of event types, shared by every application (as in Svix), keyed by name. */
 @Injectable()
 export class EventTypeService {
-  constructor(private readonly eventTypes: EventTypeRepository) {}
+  constructor(
+    private readonly eventTypes: EventTypeRepository,
+    private readonly config: HeraldConfig,
+  ) {}
 
   list(page: PageRequest, includeArchived: boolean): Promise<Page<EventType>> {
     return this.eventTypes.list(page, includeArchived);
@@ -50,6 +65,35 @@ export class EventTypeService {
     const existing = await this.get(name);
     if (expunge) await this.eventTypes.delete(name);
     else await this.apply(existing, { archived: true });
+  }
+
+  /**
+   * Svix's OpenAPI import: the document's webhooks become event types, created or updated (an archived one
+   * is unarchived) where they differ from the catalogue; `replaceAll` archives those it does not name.
+   * One transaction. A dry run changes nothing and answers what would change in `toModify`.
+   */
+  async importOpenApi(source: OpenApiSource, options: { dryRun: boolean; replaceAll: boolean }): Promise<ImportResult> {
+    const spec = source.specRaw !== undefined ? parseSpecText(source.specRaw, ['body', 'specRaw'], this.config.maxJsonDepth) : source.spec;
+    const imported = eventTypesFromOpenApi(spec, ['body', source.specRaw !== undefined ? 'specRaw' : 'spec'], this.config.maxJsonDepth);
+    const existing = new Map((await this.eventTypes.all()).map((eventType) => [eventType.name, eventType]));
+    const changed = imported.filter((from) => {
+      const current = existing.get(from.name);
+      return !current || current.archived || !sameSettings(current, from);
+    });
+    const names = new Set(imported.map((from) => from.name));
+    const archived = options.replaceAll ? [...existing.values()].filter((eventType) => !eventType.archived && !names.has(eventType.name)) : [];
+    if (options.dryRun) return { modified: [], toModify: changed };
+
+    const now = new Date();
+    const inserts: EventType[] = [];
+    const updates: EventType[] = archived.map((eventType) => ({ ...eventType, archived: true, updatedAt: now }));
+    for (const from of changed) {
+      const current = existing.get(from.name);
+      if (current) updates.push({ ...current, ...from, archived: false, updatedAt: now });
+      else inserts.push({ ...from, archived: false, createdAt: now, updatedAt: now });
+    }
+    await this.eventTypes.saveAll(inserts, updates);
+    return { modified: [...changed.map((from) => from.name), ...archived.map((eventType) => eventType.name)] };
   }
 
   /**
@@ -93,4 +137,14 @@ function settings(input: EventTypeSettings): Omit<EventType, 'name' | 'createdAt
     featureFlags: input.featureFlags ?? null,
     groupName: input.groupName ?? null,
   };
+}
+
+function sameSettings(current: EventType, from: EventTypeFromOpenApi): boolean {
+  return (
+    current.description === from.description &&
+    current.deprecated === from.deprecated &&
+    current.groupName === from.groupName &&
+    JSON.stringify(current.featureFlags) === JSON.stringify(from.featureFlags) &&
+    JSON.stringify(current.schemas) === JSON.stringify(from.schemas)
+  );
 }
