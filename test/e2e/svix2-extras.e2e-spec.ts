@@ -445,4 +445,70 @@ describe.each(DATABASE_KINDS)('the rest of the Svix API through svix 2.x (%s)', 
       expect((await svix.eventType.list({ limit: 250 })).data.map((eventType) => eventType.name)).toEqual([`${prefix}.legacy`]);
     });
   });
+  describe('environment', () => {
+    it('exports the event type catalogue, which another Herald imports as it was', async () => {
+      const live = unique('env.live');
+      const old = unique('env.old');
+      await svix.eventType.create({
+        name: live,
+        description: 'kept',
+        groupName: 'env',
+        featureFlags: ['beta'],
+        schemas: { '1': { type: 'object', examples: [{ id: 1 }] } },
+      });
+      await svix.eventType.create({ name: old, description: 'archived', deprecated: true });
+      await svix.eventType.delete(old);
+
+      const exported = await svix.environment.export();
+      expect(exported).toMatchObject({ version: 1, settings: null, connectors: [] });
+      expect(exported.createdAt).toBeInstanceOf(Date);
+      const byName = new Map(exported.eventTypes.map((eventType) => [eventType.name, eventType]));
+      expect(byName.get(live)).toMatchObject({
+        description: 'kept',
+        groupName: 'env',
+        featureFlags: ['beta'],
+        schemas: { '1': { type: 'object', examples: [{ id: 1 }] } },
+      });
+      expect(byName.get(old)).toMatchObject({ archived: true, deprecated: true });
+
+      const second = await startTestHerald({ database });
+      try {
+        const other = new Svix(second.token, { serverUrl: second.url, requestTimeout: REQUEST_TIMEOUT_MS });
+        await other.eventType.create({ name: live, description: 'to be replaced' });
+        const untouched = await other.eventType.create({ name: unique('env.theirs'), description: 'theirs' });
+        await other.environment.import({ eventTypes: exported.eventTypes, settings: { anything: true } });
+        const imported = await other.eventType.list({ includeArchived: true, withContent: true, limit: 250 });
+        const shape = (eventType: any) => ({
+          name: eventType.name,
+          description: eventType.description,
+          archived: eventType.archived,
+          deprecated: eventType.deprecated,
+          schemas: eventType.schemas,
+          featureFlags: eventType.featureFlags,
+          groupName: eventType.groupName,
+        });
+        expect(imported.data.filter((eventType) => byName.has(eventType.name)).map(shape)).toEqual(exported.eventTypes.map(shape));
+        // Nothing it was not given changes.
+        expect(imported.data.find((eventType) => eventType.name === untouched.name)).toMatchObject({ description: 'theirs', archived: false });
+
+        // An empty import changes nothing; a name given twice is refused whole.
+        await other.environment.import();
+        const twice = await rejection(
+          other.environment.import({
+            eventTypes: [
+              { name: 'x.y', description: 'a' },
+              { name: 'x.y', description: 'b' },
+            ],
+          }),
+        );
+        expect(twice.code).toBe(422);
+        expect(twice.body.detail[0].loc).toEqual(['body', 'eventTypes', 1, 'name']);
+        const invalid = await rejection(other.environment.import({ eventTypes: [{ name: 'bad name', description: '' }] }));
+        expect(invalid.body.detail[0].loc).toEqual(['body', 'eventTypes', 0, 'name']);
+        expect((await rejection(other.eventType.get('x.y'))).code).toBe(404);
+      } finally {
+        await second.close();
+      }
+    });
+  });
 });

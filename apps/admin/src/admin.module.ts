@@ -9,6 +9,7 @@ import { ApplicationController } from './application.controller';
 import { AttemptController } from './attempt.controller';
 import { BackgroundTaskController } from './background-task.controller';
 import { EndpointController } from './endpoint.controller';
+import { EnvironmentController } from './environment.controller';
 import { EventTypeController } from './event-type.controller';
 import { LiveEventReader } from './live/live-event.reader';
 import { LiveBus } from './live/live-bus';
@@ -39,6 +40,7 @@ import { PortalAccessController } from './access/portal-access.controller';
   controllers: [
     ApplicationController,
     EventTypeController,
+    EnvironmentController,
     EndpointController,
     MessageController,
     AttemptController,

@@ -122,6 +122,14 @@ export const EventTypeImportOpenApiOutSchema = z.object({
   }),
 });
 
+export const EnvironmentOutSchema = z.object({
+  version: z.number().int(),
+  createdAt: timestamp,
+  eventTypes: z.array(EventTypeOutSchema).describe('every event type, archived ones included, with its schemas'),
+  settings: z.record(z.string(), z.unknown()).nullable().describe('always null: Herald has no environment settings'),
+  connectors: z.array(z.unknown()).describe('always empty: Herald has no connectors'),
+});
+
 export const AppUsageStatsOutSchema = BackgroundTaskOutSchema.extend({
   unresolvedAppIds: z.array(z.string()).describe('the ids or uids given that name no application'),
 });

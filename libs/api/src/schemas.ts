@@ -275,6 +275,18 @@ export type BulkExpungeIn = z.infer<typeof BulkExpungeInSchema>;
 export const EventExampleInSchema = z.object({ eventType: eventTypeName, exampleIndex: z.number().int().min(0).max(1_000).nullish() });
 export type EventExampleIn = z.infer<typeof EventExampleInSchema>;
 
+// Environment
+
+/** Body of `environment/import` (Svix's EnvironmentIn): event types to create or update; settings and connectors Herald has none of. */
+export const EnvironmentInSchema = z
+  .object({
+    eventTypes: z.array(EventTypeInSchema).max(10_000).nullish(),
+    settings: z.record(z.string(), z.unknown()).nullish(),
+    connectors: z.array(z.unknown()).nullish(),
+  })
+  .nullish();
+export type EnvironmentIn = z.output<typeof EnvironmentInSchema>;
+
 // Statistics
 
 /** Body of `stats/usage/app` (Svix's AppUsageStatsIn): a time range, and perhaps which applications (ids or uids). */

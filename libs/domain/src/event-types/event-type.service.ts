@@ -67,6 +67,30 @@ export class EventTypeService {
     else await this.apply(existing, { archived: true });
   }
 
+  /** The whole catalogue, archived event types included, by name: environment export. */
+  all(): Promise<EventType[]> {
+    return this.eventTypes.all();
+  }
+
+  /**
+   * Environment import: each event type created, or its fields replaced (as a PUT does), in one
+   * transaction; event types not named are left alone. A name given twice is a 422.
+   */
+  async upsertAll(inputs: EventTypeInput[]): Promise<void> {
+    const seen = new Set<string>();
+    inputs.forEach((input, index) => {
+      if (seen.has(input.name)) throw new InvalidInputError(['body', 'eventTypes', index, 'name'], `names event type "${input.name}" a second time`);
+      seen.add(input.name);
+    });
+    const existing = new Map((await this.eventTypes.all()).map((eventType) => [eventType.name, eventType]));
+    const now = new Date();
+    const rows = inputs.map((input) => ({ name: input.name, ...settings(input), createdAt: existing.get(input.name)?.createdAt ?? now, updatedAt: now }));
+    await this.eventTypes.saveAll(
+      rows.filter((row) => !existing.has(row.name)),
+      rows.filter((row) => existing.has(row.name)),
+    );
+  }
+
   /**
    * Svix's OpenAPI import: the document's webhooks become event types, created or updated (an archived one
    * is unarchived) where they differ from the catalogue; `replaceAll` archives those it does not name.
