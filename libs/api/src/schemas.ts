@@ -292,7 +292,11 @@ export type EnvironmentIn = z.output<typeof EnvironmentInSchema>;
 /** Body of `stats/usage/app` (Svix's AppUsageStatsIn): a time range, and perhaps which applications (ids or uids). */
 export const AppUsageStatsInSchema = z
   .object({ since: timestamp, until: timestamp, appIds: z.array(uid).max(1_000).nullish() })
-  .refine(({ since, until }) => until.getTime() > since.getTime(), { path: ['until'], message: 'must be after since' });
+  // zod runs this even when a field failed to parse: compare only two dates.
+  .refine(({ since, until }) => !(since instanceof Date && until instanceof Date) || until.getTime() > since.getTime(), {
+    path: ['until'],
+    message: 'must be after since',
+  });
 export type AppUsageStatsIn = z.output<typeof AppUsageStatsInSchema>;
 
 // Integrations
