@@ -25,8 +25,12 @@ export class IntegrationRepository {
     });
   }
 
+  /** The integration's fields, and its key's name and feature flags with them. */
   update(integration: Integration): Promise<void> {
-    return this.db.write(async (db) => void (await db.getRepository(Integration).update({ id: integration.id }, integration as never)));
+    return this.db.transaction(async (tx) => {
+      await tx.getRepository(Integration).update({ id: integration.id }, integration as never);
+      await tx.getRepository(AccessToken).update({ id: integration.keyId }, { name: integration.name, featureFlags: integration.featureFlags as never });
+    });
   }
 
   /** Revokes the current key and makes `key` the integration's; false when the integration is gone. */

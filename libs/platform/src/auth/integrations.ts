@@ -47,7 +47,7 @@ export class Integrations {
     return { integration, key: secret };
   }
 
-  /** Svix's PUT: name and feature flags replaced (the key keeps its own flags until rotated). */
+  /** Svix's PUT: name and feature flags replaced, the key's flags with them. */
   async update(appId: string, id: string, input: IntegrationInput): Promise<Integration> {
     const updated = { ...(await this.get(appId, id)), name: input.name, featureFlags: input.featureFlags ?? null, updatedAt: new Date() };
     await this.integrations.update(updated);
