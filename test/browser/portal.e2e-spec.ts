@@ -7,6 +7,7 @@ import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { Svix } from 'svix';
 import { startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
+import { waitFor } from '../support/wait';
 
 /** Where screenshots go (gitignored; CI keeps them as artifacts). */
 const ARTIFACTS = join(__dirname, '../../test-artifacts/portal');
@@ -186,6 +187,12 @@ describe('consumer portal in a browser', () => {
     const after = (await svix.endpoint.getSecret(appA, endpointId)).key;
     expect(after).not.toBe(before);
     await page.getByTestId('secret').filter({ hasText: after }).waitFor();
+
+    // Send example: the catalogue's example of invoice.paid, to this endpoint, through the send-example route.
+    await page.getByLabel('Send an example of').selectOption('invoice.paid');
+    await page.getByRole('button', { name: 'Send example' }).click();
+    await page.getByRole('status').filter({ hasText: 'Example invoice.paid sent' }).waitFor();
+    await waitFor('the example at the endpoint', () => receiver.at('/acme').some((webhook) => JSON.parse(webhook.body).invoiceId === 'in_example'), 5_000);
 
     // Edit: a custom header and a second event type, through the form.
     await page.getByRole('button', { name: 'Edit' }).click();

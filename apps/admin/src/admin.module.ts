@@ -9,6 +9,7 @@ import { ApplicationController } from './application.controller';
 import { AttemptController } from './attempt.controller';
 import { BackgroundTaskController } from './background-task.controller';
 import { EndpointController } from './endpoint.controller';
+import { EnvironmentController } from './environment.controller';
 import { EventTypeController } from './event-type.controller';
 import { LiveEventReader } from './live/live-event.reader';
 import { LiveBus } from './live/live-bus';
@@ -21,9 +22,11 @@ import { NotSupportedController } from './not-supported.controller';
 import { OperationalWebhookEndpointController } from './operational-webhook-endpoint.controller';
 import { BULL_BOARD_ROUTE, BullBoardAuth } from './operator/bull-board-auth';
 import { SessionController } from './operator/session.controller';
+import { StatisticsController } from './statistics.controller';
 import { AdminUi } from './ui/admin-ui';
 import { PortalUi } from './ui/portal-ui';
 import { ApiKeyController } from './access/api-key.controller';
+import { IntegrationController } from './access/integration.controller';
 import { PortalAccessController } from './access/portal-access.controller';
 
 /** The management API (everything but message creation), live streams, Bull Board, and the admin UI. */
@@ -38,6 +41,7 @@ import { PortalAccessController } from './access/portal-access.controller';
   controllers: [
     ApplicationController,
     EventTypeController,
+    EnvironmentController,
     EndpointController,
     MessageController,
     AttemptController,
@@ -45,8 +49,10 @@ import { PortalAccessController } from './access/portal-access.controller';
     SessionController,
     PortalAccessController,
     ApiKeyController,
+    IntegrationController,
     BackgroundTaskController,
     OperationalWebhookEndpointController,
+    StatisticsController,
     NotSupportedController,
   ],
   providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, PortalUi, ApplicationPipe],

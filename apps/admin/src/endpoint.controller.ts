@@ -22,17 +22,21 @@ import {
   EndpointStatsOutSchema,
   EndpointUpdate,
   EndpointUpdateSchema,
+  EventExampleIn,
+  EventExampleInSchema,
   listOf,
   ListQuery,
   ListQuerySchema,
   listResponse,
+  messageOut,
+  MessageOutSchema,
   StatsQuery,
   StatsQuerySchema,
   TimeRangeIn,
   TimeRangeInSchema,
   UpsertIdSchema,
 } from '@herald/api';
-import { BackgroundTaskService, deliveryStatusOf, EndpointService, RedeliveryService } from '@herald/domain';
+import { BackgroundTaskService, deliveryStatusOf, EndpointService, EventTypeService, MessageIntake, RedeliveryService } from '@herald/domain';
 import { endpointStats, LiveFeed } from '@herald/live';
 import type { Application } from '@herald/persistence';
 import { currentSecret } from '@herald/signing';
@@ -48,6 +52,8 @@ export class EndpointController {
     private readonly redelivery: RedeliveryService,
     private readonly tasks: BackgroundTaskService,
     private readonly live: LiveFeed,
+    private readonly eventTypes: EventTypeService,
+    private readonly intake: MessageIntake,
   ) {}
 
   @Get()
@@ -188,6 +194,21 @@ export class EndpointController {
       messagesSent: await this.redelivery.bulkReplay(endpoint, since, until, { ...filter, status: deliveryStatusOf(filter.status) }),
     });
     return backgroundTaskOut(await this.tasks.run('endpoint.bulk-replay', application.id, work));
+  }
+
+  /** Sends the event type's example (the `exampleIndex`th of its schema's `examples`) to this endpoint only: a real message, signed and retried. */
+  @Post(':endpoint_id/send-example')
+  @Returns(MessageOutSchema, 202)
+  @AppScoped('CreateAttempts')
+  @HttpCode(202)
+  async sendExample(
+    @AppParam() application: Application,
+    @Param('endpoint_id') endpointId: string,
+    @Body({ schema: EventExampleInSchema }) input: EventExampleIn,
+  ) {
+    const endpoint = await this.endpoints.get(application.id, endpointId);
+    const payload = await this.eventTypes.example(input.eventType, input.exampleIndex ?? 0);
+    return messageOut(await this.intake.acceptFor(application, endpoint, { eventType: input.eventType, payload }));
   }
 
   /**

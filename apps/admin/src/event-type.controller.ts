@@ -1,7 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   DeleteEventTypeQuerySchema,
+  EventTypeImportOpenApiIn,
+  EventTypeImportOpenApiInSchema,
+  EventTypeImportOpenApiOutSchema,
   EventTypeIn,
   EventTypeInSchema,
   EventTypeListQuery,
@@ -17,7 +20,7 @@ import {
   listResponse,
 } from '@herald/api';
 import { EventTypeService } from '@herald/domain';
-import { AppScoped, Returns, ReturnsNothing } from '@herald/platform';
+import { ApiError, AppScoped, Returns, ReturnsNothing } from '@herald/platform';
 
 @Controller('api/v1/event-type')
 export class EventTypeController {
@@ -35,6 +38,19 @@ export class EventTypeController {
   @Returns(EventTypeOutSchema, 201)
   async create(@Body({ schema: EventTypeInSchema }) input: EventTypeIn) {
     return eventTypeOut(await this.eventTypes.create(input));
+  }
+
+  /** Event types from an OpenAPI document's webhooks (see EventTypeService.importOpenApi); 200 `{ data: { modified, to_modify? } }`. */
+  @Post('import/openapi')
+  @Returns(EventTypeImportOpenApiOutSchema)
+  @HttpCode(200)
+  async importOpenApi(@Body({ schema: EventTypeImportOpenApiInSchema }) input: EventTypeImportOpenApiIn) {
+    const { spec, specRaw } = input;
+    // As Svix: neither or both is a 400.
+    if ((spec == null) === (specRaw == null)) throw new ApiError(HttpStatus.BAD_REQUEST, 'bad_request', 'Send the OpenAPI document as either spec or specRaw');
+    const source = spec != null ? { spec } : { specRaw: specRaw! };
+    const { modified, toModify } = await this.eventTypes.importOpenApi(source, { dryRun: input.dryRun ?? false, replaceAll: input.replaceAll ?? false });
+    return { data: { modified, ...(toModify ? { to_modify: toModify } : {}) } };
   }
 
   @Get(':event_type_name')

@@ -27,7 +27,7 @@ import { Returns, ReturnsNothing, RootOnly } from '@herald/platform';
  * message.attempt.exhausted…). An operator's business, so the API token's alone: API keys and portal tokens get 403
  * (or 404, for one limited to an application).
  */
-@RootOnly('manages operational webhook endpoints')
+@RootOnly('Only the API token manages operational webhook endpoints')
 @Controller('api/v1/operational-webhook/endpoint')
 export class OperationalWebhookEndpointController {
   constructor(private readonly endpoints: OperationalEndpoints) {}

@@ -7,6 +7,7 @@ import type {
   EndpointMessageOut,
   EndpointOut,
   EventTypeOut,
+  IntegrationOut,
   MessageEndpointOut,
   MessageOut,
   OperationalEndpointOut,
@@ -105,7 +106,47 @@ export const BackgroundTaskOutSchema = z.object({
   updatedAt: timestamp,
 });
 
+export const EventTypeImportOpenApiOutSchema = z.object({
+  data: z.object({
+    modified: z.array(z.string()).describe('the event types created, updated or archived'),
+    to_modify: z
+      .array(
+        z.object({
+          name: z.string(),
+          description: z.string(),
+          schemas: z.record(z.string(), z.unknown()).nullable(),
+          deprecated: z.boolean(),
+          groupName: z.string().nullable(),
+          featureFlags: z.array(z.string()).nullable(),
+        }),
+      )
+      .optional()
+      .describe('a dry run only: what an import would create or change'),
+  }),
+});
+
+export const EnvironmentOutSchema = z.object({
+  version: z.number().int(),
+  createdAt: timestamp,
+  eventTypes: z.array(EventTypeOutSchema).describe('every event type, archived ones included, with its schemas'),
+  settings: z.record(z.string(), z.unknown()).nullable().describe('always null: Herald has no environment settings'),
+  connectors: z.array(z.unknown()).describe('always empty: Herald has no connectors'),
+});
+
+export const AppUsageStatsOutSchema = BackgroundTaskOutSchema.extend({
+  unresolvedAppIds: z.array(z.string()).describe('the ids or uids given that name no application'),
+});
+
 export const AppPortalAccessOutSchema = z.object({ url: z.string().describe("The consumer portal's link, the token in its #fragment"), token: z.string() });
+
+export const IntegrationOutSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  featureFlags: z.array(z.string()).optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  key: z.string().optional().describe("Herald's addition, in create's answer only: the key, shown this once"),
+});
 
 /** Svix's list envelope around items of `item`. */
 export const listOf = <T extends z.ZodType>(item: T) =>
@@ -123,7 +164,8 @@ const drift: [
   Same<z.output<typeof MessageEndpointOutSchema>, MessageEndpointOut>,
   Same<z.output<typeof BackgroundTaskOutSchema>, BackgroundTaskOut>,
   Same<z.output<typeof AppPortalAccessOutSchema>, AppPortalAccessOut>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Same<z.output<typeof IntegrationOutSchema>, IntegrationOut>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
 void drift;
 
 export const EndpointSecretOutSchema = z.object({ key: z.string().describe('whsec_ followed by base64') });
@@ -139,3 +181,4 @@ export const EndpointStatsOutSchema = z.object({
 export const MessagePrecheckOutSchema = z.object({ active: z.boolean() });
 export const BulkExpungeOutSchema = z.object({ results: z.record(z.string(), z.enum(['expunged', 'not-found'])) });
 export const EmptyOutSchema = z.object({});
+export const IntegrationKeyOutSchema = z.object({ key: z.string() });

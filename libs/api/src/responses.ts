@@ -5,12 +5,13 @@ import type {
   EndpointMessageOut,
   EndpointOut,
   EventTypeOut,
+  IntegrationOut,
   ListResponse,
   MessageEndpointOut,
   MessageOut,
   OperationalEndpointOut,
 } from '@herald/contract';
-import type { Application, BackgroundTask, Delivery, Endpoint, EventType, Message, MessageAttempt } from '@herald/persistence';
+import type { Application, BackgroundTask, Delivery, Endpoint, EventType, Integration, Message, MessageAttempt } from '@herald/persistence';
 import { AttemptStatus, DeliveryStatus } from '@herald/persistence';
 import { RawJson } from './raw-json';
 
@@ -161,4 +162,14 @@ export function attemptOut(attempt: MessageAttempt, message?: { message: Message
 
 export function backgroundTaskOut(task: BackgroundTask): BackgroundTaskOut {
   return { id: task.id, status: task.status, task: task.task, data: task.data, updatedAt: task.updatedAt.toISOString() };
+}
+
+export function integrationOut(integration: Integration): IntegrationOut {
+  return {
+    id: integration.id,
+    name: integration.name,
+    featureFlags: integration.featureFlags ?? undefined,
+    createdAt: integration.createdAt.toISOString(),
+    updatedAt: integration.updatedAt.toISOString(),
+  };
 }

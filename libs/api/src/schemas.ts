@@ -125,6 +125,15 @@ export type EventTypeIn = EventTypeInput;
 export const EventTypeUpdateSchema = withRenames<EventTypeSettings>(eventTypeFields.omit({ name: true }), [FEATURE_FLAGS]);
 export type EventTypeUpdate = EventTypeSettings;
 
+/** Body of `event-type/import/openapi` (Svix's EventTypeImportOpenApiIn): `spec` (parsed) or `specRaw` (YAML or JSON text). */
+export const EventTypeImportOpenApiInSchema = z.object({
+  spec: z.record(z.string(), z.unknown(), { message: 'must be an OpenAPI document (a JSON object)' }).nullish(),
+  specRaw: z.string().nullish(),
+  dryRun: z.boolean().nullish(),
+  replaceAll: z.boolean().nullish(),
+});
+export type EventTypeImportOpenApiIn = z.infer<typeof EventTypeImportOpenApiInSchema>;
+
 export const EventTypePatchSchema = withRenames<Partial<EventTypeSettings>>(eventTypeFields.omit({ name: true }).partial(), [FEATURE_FLAGS]);
 export type EventTypePatch = Partial<EventTypeSettings>;
 
@@ -283,6 +292,40 @@ export type MessagePrecheckIn = z.infer<typeof MessagePrecheckInSchema>;
 
 export const BulkExpungeInSchema = z.object({ ids: z.array(z.string().min(1).max(256)).max(1_000).optional() });
 export type BulkExpungeIn = z.infer<typeof BulkExpungeInSchema>;
+
+/** Body of `send-example` (Svix's EventExampleIn): which event type, and which of its schema's examples. */
+export const EventExampleInSchema = z.object({ eventType: eventTypeName, exampleIndex: z.number().int().min(0).max(1_000).nullish() });
+export type EventExampleIn = z.infer<typeof EventExampleInSchema>;
+
+// Environment
+
+/** Body of `environment/import` (Svix's EnvironmentIn): event types to create or update; settings and connectors Herald has none of. */
+export const EnvironmentInSchema = z
+  .object({
+    eventTypes: z.array(EventTypeInSchema).max(10_000).nullish(),
+    settings: z.record(z.string(), z.unknown()).nullish(),
+    connectors: z.array(z.unknown()).nullish(),
+  })
+  .nullish();
+export type EnvironmentIn = z.output<typeof EnvironmentInSchema>;
+
+// Statistics
+
+/** Body of `stats/usage/app` (Svix's AppUsageStatsIn): a time range, and perhaps which applications (ids or uids). */
+export const AppUsageStatsInSchema = z
+  .object({ since: timestamp, until: timestamp, appIds: z.array(uid).max(1_000).nullish() })
+  // zod runs this even when a field failed to parse: compare only two dates.
+  .refine(({ since, until }) => !(since instanceof Date && until instanceof Date) || until.getTime() > since.getTime(), {
+    path: ['until'],
+    message: 'must be after since',
+  });
+export type AppUsageStatsIn = z.output<typeof AppUsageStatsInSchema>;
+
+// Integrations
+
+/** Body of integration create and update (Svix's IntegrationIn and IntegrationUpdate). */
+export const IntegrationInSchema = z.object({ name: z.string().min(1).max(256), featureFlags: z.array(featureFlag).max(25).nullish() });
+export type IntegrationIn = z.infer<typeof IntegrationInSchema>;
 
 // Queries
 

@@ -146,3 +146,13 @@ export interface ApiKeyOut {
   revokedAt: string | null;
   key?: string;
 }
+
+/** Svix's IntegrationOut; `key` (Herald's addition) only in the answer that creates it, as Herald keeps only its hash. */
+export interface IntegrationOut {
+  id: string;
+  name: string;
+  featureFlags?: string[];
+  createdAt: string;
+  updatedAt: string;
+  key?: string;
+}

@@ -19,6 +19,7 @@ import { OperationalWebhooks } from './operational-webhooks/operational-webhook.
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { RetentionService } from './reconciliation/retention.service';
 import { RedeliveryService } from './redelivery/redelivery.service';
+import { StatisticsService } from './statistics/statistics.service';
 
 const SERVICES = [
   ApplicationService,
@@ -40,6 +41,7 @@ const SERVICES = [
   ReconciliationService,
   RedeliveryService,
   RetentionService,
+  StatisticsService,
   WebhookClient,
 ];
 

@@ -12,6 +12,7 @@ import {
   EndpointRepository,
   EventTypeRepository,
   IdempotencyRepository,
+  IntegrationRepository,
   MessageRepository,
 } from './repositories';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
@@ -25,6 +26,7 @@ const REPOSITORIES = [
   EndpointRepository,
   EventTypeRepository,
   IdempotencyRepository,
+  IntegrationRepository,
   MessageRepository,
 ];
 

@@ -4,7 +4,7 @@ import { ConfigModule, HeraldConfig } from '@herald/config';
 import { LiveModule } from '@herald/live';
 import { PersistenceModule } from '@herald/persistence';
 import { QueueModule } from '@herald/queue';
-import { AccessTokens, Authenticator, AuthGuard, OperatorSessions, StreamTokens } from './auth';
+import { AccessTokens, Authenticator, AuthGuard, Integrations, OperatorSessions, StreamTokens } from './auth';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { SchemaValidationPipe } from './schema-validation.pipe';
@@ -30,8 +30,9 @@ export class HeraldModule implements OnApplicationShutdown {
         OperatorSessions,
         StreamTokens,
         AccessTokens,
+        Integrations,
       ],
-      exports: [Authenticator, OperatorSessions, StreamTokens, AccessTokens],
+      exports: [Authenticator, OperatorSessions, StreamTokens, AccessTokens, Integrations],
     };
   }
 

@@ -63,7 +63,7 @@ export class StreamController {
     const scope = accessOf(caller).appId;
     const requested = input?.appId ? (await this.applications.get(input.appId)).id : undefined;
     if (scope && requested && requested !== scope) throw new NotFoundError('Application');
-    const parent = caller.kind === 'api-key' || caller.kind === 'portal' ? caller.token : undefined;
+    const parent = 'token' in caller ? caller.token : undefined;
     const { token, expiresAt } = this.tokens.issue(this.config.streamTokenTtlMs, scope ?? requested, parent);
     return { token, expiresAt: expiresAt.toISOString() };
   }
@@ -116,8 +116,7 @@ export class StreamController {
   private async authenticate(request: FastifyRequest): Promise<StreamCaller> {
     const identity = await this.authenticator.identify(request);
     if (identity.kind === 'stream') return identity;
-    if (identity.kind === 'api-token' || ((identity.kind === 'api-key' || identity.kind === 'portal') && !identity.viaCookie))
-      return { key: identity.key, appId: accessOf(identity).appId };
+    if (identity.kind === 'api-token' || ('token' in identity && !identity.viaCookie)) return { key: identity.key, appId: accessOf(identity).appId };
     throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Send the API token as Authorization: Bearer, or a stream token as ?token=');
   }
 

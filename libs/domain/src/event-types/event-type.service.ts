@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { HeraldConfig } from '@herald/config';
 import { EventType, EventTypeRepository, Page, PageRequest } from '@herald/persistence';
 import { definedOnly } from '../changes';
-import { conflictOnDuplicate, found } from '../errors';
+import { conflictOnDuplicate, found, InvalidInputError } from '../errors';
+import { EventTypeFromOpenApi, eventTypesFromOpenApi, parseSpecText } from './openapi-import';
 
 export interface EventTypeSettings {
   description: string;
@@ -14,10 +16,23 @@ export interface EventTypeSettings {
 
 export type EventTypeInput = EventTypeSettings & { name: string };
 
+/** An OpenAPI document, parsed (`spec`) or as YAML or JSON text (`specRaw`): one of the two. */
+export type OpenApiSource = { spec: Record<string, unknown>; specRaw?: undefined } | { spec?: undefined; specRaw: string };
+
+export interface ImportResult {
+  /** The event types created, updated (unarchived too) or archived. */
+  modified: string[];
+  /** A dry run's answer: the event types of the document that an import would create or change. */
+  toModify?: EventTypeFromOpenApi[];
+}
+
 /** The catalogue of event types, shared by every application (as in Svix), keyed by name. */
 @Injectable()
 export class EventTypeService {
-  constructor(private readonly eventTypes: EventTypeRepository) {}
+  constructor(
+    private readonly eventTypes: EventTypeRepository,
+    private readonly config: HeraldConfig,
+  ) {}
 
   list(page: PageRequest, includeArchived: boolean): Promise<Page<EventType>> {
     return this.eventTypes.list(page, includeArchived);
@@ -52,6 +67,83 @@ export class EventTypeService {
     else await this.apply(existing, { archived: true });
   }
 
+  /** The whole catalogue, archived event types included, by name: environment export. */
+  all(): Promise<EventType[]> {
+    return this.eventTypes.all();
+  }
+
+  /**
+   * Environment import: each event type created, or its fields replaced (as a PUT does), in one
+   * transaction; event types not named are left alone. A name given twice is a 422.
+   */
+  async upsertAll(inputs: EventTypeInput[]): Promise<void> {
+    const seen = new Set<string>();
+    inputs.forEach((input, index) => {
+      if (seen.has(input.name)) throw new InvalidInputError(['body', 'eventTypes', index, 'name'], `names event type "${input.name}" a second time`);
+      seen.add(input.name);
+    });
+    const existing = new Map((await this.eventTypes.all()).map((eventType) => [eventType.name, eventType]));
+    const now = new Date();
+    const rows = inputs.map((input) => ({ name: input.name, ...settings(input), createdAt: existing.get(input.name)?.createdAt ?? now, updatedAt: now }));
+    await this.eventTypes.saveAll(
+      rows.filter((row) => !existing.has(row.name)),
+      rows.filter((row) => existing.has(row.name)),
+    );
+  }
+
+  /**
+   * Svix's OpenAPI import: the document's webhooks become event types, created or updated (an archived one
+   * is unarchived) where they differ from the catalogue; `replaceAll` archives those it does not name.
+   * One transaction. A dry run changes nothing and answers what would change in `toModify`.
+   */
+  async importOpenApi(source: OpenApiSource, options: { dryRun: boolean; replaceAll: boolean }): Promise<ImportResult> {
+    const spec = source.specRaw !== undefined ? parseSpecText(source.specRaw, ['body', 'specRaw'], this.config.maxJsonDepth) : source.spec;
+    const imported = eventTypesFromOpenApi(spec, ['body', source.specRaw !== undefined ? 'specRaw' : 'spec'], this.config.maxJsonDepth);
+    const existing = new Map((await this.eventTypes.all()).map((eventType) => [eventType.name, eventType]));
+    const changed = imported.filter((from) => {
+      const current = existing.get(from.name);
+      return !current || current.archived || !sameSettings(current, from);
+    });
+    const names = new Set(imported.map((from) => from.name));
+    const archived = options.replaceAll ? [...existing.values()].filter((eventType) => !eventType.archived && !names.has(eventType.name)) : [];
+    if (options.dryRun) return { modified: [], toModify: changed };
+
+    const now = new Date();
+    const inserts: EventType[] = [];
+    const updates: EventType[] = archived.map((eventType) => ({ ...eventType, archived: true, updatedAt: now }));
+    for (const from of changed) {
+      const current = existing.get(from.name);
+      if (current) updates.push({ ...current, ...from, archived: false, updatedAt: now });
+      else inserts.push({ ...from, archived: false, createdAt: now, updatedAt: now });
+    }
+    await this.eventTypes.saveAll(inserts, updates);
+    return { modified: [...changed.map((from) => from.name), ...archived.map((eventType) => eventType.name)] };
+  }
+
+  /**
+   * The payload send-example sends: the example at `index` of the `examples` of the event type's latest
+   * schema version (Svix's), or its single `example` when it has no list. A 422 names what is missing.
+   */
+  async example(name: string, index = 0): Promise<Record<string, unknown>> {
+    const eventType = await this.get(name);
+    const versions = Object.keys(eventType.schemas ?? {}).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+    const schema = versions.length ? (eventType.schemas![versions[versions.length - 1]] as Record<string, unknown> | null) : null;
+    const examples = Array.isArray(schema?.examples) ? (schema.examples as unknown[]) : schema?.example !== undefined ? [schema.example] : [];
+    if (examples.length === 0)
+      throw new InvalidInputError(['body', 'eventType'], `event type "${name}" has no example: give its schema \`examples\` (a list of payloads)`);
+    // As Svix: the index chooses within a list of examples and is ignored for a single one.
+    const chosen = Array.isArray(schema?.examples) ? index : 0;
+    if (chosen >= examples.length)
+      throw new InvalidInputError(
+        ['body', 'exampleIndex'],
+        `event type "${name}" has ${examples.length} example(s): the index must be below ${examples.length}`,
+      );
+    const payload = examples[chosen];
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+      throw new InvalidInputError(['body', 'exampleIndex'], `example ${chosen} of event type "${name}" is not a JSON object, so it cannot be a payload`);
+    return payload as Record<string, unknown>;
+  }
+
   private async apply(eventType: EventType, changes: Partial<EventType>): Promise<EventType> {
     const updated = { ...eventType, ...changes, updatedAt: new Date() };
     await this.eventTypes.update(updated);
@@ -69,4 +161,14 @@ function settings(input: EventTypeSettings): Omit<EventType, 'name' | 'createdAt
     featureFlags: input.featureFlags ?? null,
     groupName: input.groupName ?? null,
   };
+}
+
+function sameSettings(current: EventType, from: EventTypeFromOpenApi): boolean {
+  return (
+    current.description === from.description &&
+    current.deprecated === from.deprecated &&
+    current.groupName === from.groupName &&
+    JSON.stringify(current.featureFlags) === JSON.stringify(from.featureFlags) &&
+    JSON.stringify(current.schemas) === JSON.stringify(from.schemas)
+  );
 }

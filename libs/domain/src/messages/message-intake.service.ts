@@ -176,6 +176,18 @@ export class MessageIntake {
     return created.length;
   }
 
+  /**
+   * A message for one endpoint only (send-example): stored with that endpoint's delivery alone, whatever
+   * its filters say, its first attempt scheduled. Other endpoints of the application never see it.
+   */
+  async acceptFor(application: Application, endpoint: Endpoint, input: MessageInput): Promise<Message> {
+    const message = newMessage(application, input);
+    const deliveries = this.deliveryRows(message, [endpoint]);
+    await this.messages.insertWithDeliveries([message], deliveries);
+    await this.scheduler.schedule(deliveries);
+    return message;
+  }
+
   /** Gives a message stored without its deliveries (by a Herald before 0.2) its deliveries, as ingest does now. */
   async deliverStored(message: Message): Promise<void> {
     const endpoints = await this.endpoints.enabledOf([message.appId]);

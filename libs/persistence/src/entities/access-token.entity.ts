@@ -1,8 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { JsonColumn, TimestampColumn } from './columns';
 
-/** `api-key`: a management key made through the API; `portal`: a consumer portal token (Svix's app-portal-access). */
-export type AccessTokenKind = 'api-key' | 'portal';
+/**
+ * `api-key`: a management key made through the API; `portal`: a consumer portal token (Svix's app-portal-access);
+ * `integration`: an integration's key (one application, like an API key limited to it).
+ */
+export type AccessTokenKind = 'api-key' | 'portal' | 'integration';
 
 /**
  * A credential beyond the bootstrap API token. Only a SHA-256 of the secret is kept, so a copy of the
@@ -11,7 +14,7 @@ export type AccessTokenKind = 'api-key' | 'portal';
  */
 @Entity('access_tokens')
 export class AccessToken {
-  /** `key_…` or `ptok_…`: names the token in lists, revocations and rate limits; it is not the secret. */
+  /** `key_…`, `ptok_…` or `ikey_…`: names the token in lists, revocations and rate limits; it is not the secret. */
   @PrimaryColumn({ type: 'varchar', length: 64 }) id: string;
   @Column({ type: 'varchar', length: 16 }) kind: AccessTokenKind;
   /** SHA-256 of the secret, hex. */

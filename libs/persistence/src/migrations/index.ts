@@ -5,6 +5,7 @@ import { AttemptResponseHeaders1763810000000 } from './1763810000000-attempt-res
 import { Svix21764000000000 } from './1764000000000-svix-2';
 import { AccessTokens1764200000000 } from './1764200000000-access-tokens';
 import { OperationalWebhooks1764300000000 } from './1764300000000-operational-webhooks';
+import { Integrations1764320000000 } from './1764320000000-integrations';
 
 /** Every migration, in order. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Svix21764000000000,
   AccessTokens1764200000000,
   OperationalWebhooks1764300000000,
+  Integrations1764320000000,
 ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
 import { Database } from '../database';
-import { Application, Delivery, Endpoint, Message, MessageAttempt, OPERATIONAL_APP_ID } from '../entities';
+import { AccessToken, Application, Delivery, Endpoint, Integration, Message, MessageAttempt, OPERATIONAL_APP_ID } from '../entities';
 import { orDuplicate } from '../errors';
 import { Page, PageRequest, paginate } from '../pagination';
 import { findIn } from '../rows';
@@ -57,11 +58,15 @@ export class ApplicationRepository {
     return this.db.write((db) => orDuplicate(async () => void (await db.getRepository(Application).update({ id: application.id }, application))));
   }
 
-  /** Deletes the application with its endpoints, messages and their delivery history; answers the ids of the endpoints it had. */
+  /**
+   * Deletes the application with its endpoints, messages and their delivery history, and its integrations
+   * (their keys revoked); answers the ids of the endpoints it had.
+   */
   deleteWithHistory(id: string): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       const endpoints = await tx.getRepository(Endpoint).find({ select: { id: true }, where: { appId: id } });
-      for (const entity of [MessageAttempt, Delivery, Message, Endpoint]) await tx.getRepository(entity).delete({ appId: id });
+      await tx.getRepository(AccessToken).update({ appId: id, kind: 'integration', revokedAt: IsNull() }, { revokedAt: new Date() });
+      for (const entity of [MessageAttempt, Delivery, Message, Endpoint, Integration]) await tx.getRepository(entity).delete({ appId: id });
       await tx.getRepository(Application).delete({ id });
       return endpoints.map((endpoint) => endpoint.id);
     });

@@ -205,6 +205,19 @@ export class DeliveryRepository {
     return this.db.reader.getRepository(Delivery).findOneBy({ messageId, endpointId });
   }
 
+  /** Deliveries (message destinations) created in [since, until), by application; only those of `appIds` when given. */
+  async countByApp(since: Date, until: Date, appIds?: string[]): Promise<Map<string, number>> {
+    const query = this.db.reader
+      .getRepository(Delivery)
+      .createQueryBuilder('delivery')
+      .select('delivery.app_id', 'appId')
+      .addSelect('COUNT(*)', 'count')
+      .where('delivery.created_at >= :since AND delivery.created_at < :until', { since: since.getTime(), until: until.getTime() })
+      .groupBy('delivery.app_id');
+    if (appIds) query.andWhere('delivery.app_id IN (:...appIds)', { appIds: appIds.length ? appIds : [''] });
+    return new Map((await query.getRawMany<{ appId: string; count: string }>()).map((row) => [row.appId, Number(row.count)]));
+  }
+
   /** Delivery counts by status, for deliveries created in [since, until). */
   async countsByStatus(endpointId: string, since?: Date, until?: Date): Promise<Map<DeliveryStatus, number>> {
     const query = this.db.reader

@@ -17,6 +17,11 @@ export class EndpointRepository {
     return paginate(query, 'endpoint.id', (endpoint) => endpoint.id, page);
   }
 
+  /** What every endpoint subscribes to (its event types; null for all), by application: statistics. */
+  subscriptions(): Promise<Pick<Endpoint, 'appId' | 'filterTypes'>[]> {
+    return this.db.reader.getRepository(Endpoint).find({ select: { appId: true, filterTypes: true }, order: { appId: 'ASC' } });
+  }
+
   findByIdOrUid(appId: string, idOrUid: string): Promise<Endpoint | null> {
     return this.db.reader.getRepository(Endpoint).findOne({
       where: [

@@ -15,6 +15,22 @@ export class EventTypeRepository {
     return paginate(query, 'type.name', (type) => type.name, page);
   }
 
+  /** Every event type, archived ones included: imports compare the whole catalogue. */
+  all(): Promise<EventType[]> {
+    return this.db.reader.getRepository(EventType).find({ order: { name: 'ASC' } });
+  }
+
+  /** Inserts and updates in one transaction, so an import lands whole or not at all. */
+  saveAll(inserts: EventType[], updates: EventType[]): Promise<void> {
+    return this.db.transaction((tx) =>
+      orDuplicate(async () => {
+        const types = tx.getRepository(EventType);
+        for (const eventType of inserts) await types.insert(eventType as never);
+        for (const eventType of updates) await types.update({ name: eventType.name }, eventType as never);
+      }),
+    );
+  }
+
   find(name: string): Promise<EventType | null> {
     return this.db.reader.getRepository(EventType).findOneBy({ name });
   }

@@ -6,5 +6,6 @@ export * from './delivery.repository';
 export * from './endpoint.repository';
 export * from './event-type.repository';
 export * from './idempotency.repository';
+export * from './integration.repository';
 export * from './message.repository';
 export { EXPUNGED } from './retention';

@@ -5,9 +5,9 @@ import type { Capability } from '@herald/api';
 import { NotFoundError, timeSortableId } from '@herald/domain';
 
 /** The secret's prefix says what kind of token it is, so only those are looked up. */
-const PREFIX: Record<AccessTokenKind, string> = { portal: 'hpt_', 'api-key': 'hak_' };
-const ID_PREFIX: Record<AccessTokenKind, string> = { portal: 'ptok_', 'api-key': 'key_' };
-const SECRET = /^(hpt|hak)_[A-Za-z0-9_-]{43}$/;
+const PREFIX: Record<AccessTokenKind, string> = { portal: 'hpt_', 'api-key': 'hak_', integration: 'hik_' };
+const ID_PREFIX: Record<AccessTokenKind, string> = { portal: 'ptok_', 'api-key': 'key_', integration: 'ikey_' };
+const SECRET = /^(hpt|hak|hik)_[A-Za-z0-9_-]{43}$/;
 
 export interface PortalTokenInput {
   expiresAt: Date;
@@ -39,6 +39,14 @@ export class AccessTokens {
     return this.issue('api-key', { ...input, capabilities: null, featureFlags: null, sessionId: null, expiresAt: null });
   }
 
+  /**
+   * A new integration key for one application, not stored yet: the integration's repository stores it
+   * with the integration (or in place of its previous key), in one transaction.
+   */
+  newIntegrationKey(appId: string, name: string, featureFlags: string[] | null): { secret: string; token: AccessToken } {
+    return this.mint('integration', { name, appId, readOnly: false, capabilities: null, featureFlags, sessionId: null, expiresAt: null });
+  }
+
   /** The live token a secret names; null for anything else (malformed, unknown, revoked, expired). */
   async resolve(secret: string): Promise<AccessToken | null> {
     if (!SECRET.test(secret)) return null;
@@ -64,12 +72,19 @@ export class AccessTokens {
     return this.tokens.list('api-key', page);
   }
 
-  private async issue(kind: AccessTokenKind, fields: Omit<AccessToken, 'id' | 'kind' | 'hash' | 'createdAt' | 'revokedAt'>) {
+  private async issue(kind: AccessTokenKind, fields: TokenFields) {
+    const minted = this.mint(kind, fields);
+    await this.tokens.insert(minted.token);
+    return minted;
+  }
+
+  private mint(kind: AccessTokenKind, fields: TokenFields): { secret: string; token: AccessToken } {
     const secret = PREFIX[kind] + randomBytes(32).toString('base64url');
     const token: AccessToken = { id: ID_PREFIX[kind] + timeSortableId(), kind, hash: hashOf(secret), createdAt: new Date(), revokedAt: null, ...fields };
-    await this.tokens.insert(token);
     return { secret, token };
   }
 }
+
+type TokenFields = Omit<AccessToken, 'id' | 'kind' | 'hash' | 'createdAt' | 'revokedAt'>;
 
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');

@@ -21,10 +21,10 @@ export const Public = () => SetMetadata(PUBLIC, true);
  */
 export const AppScoped = (capability: Capability = 'ViewBase') => SetMetadata(APP_SCOPED, capability);
 /**
- * Only the bootstrap API token and operator sessions; `what` ends the 403 other credentials get ("Only the API
- * token manages API keys").
+ * Only the bootstrap API token and operator sessions: routes that mint credentials which outlive the
+ * caller's own (API keys, integration keys), so that a leaked key cannot mint others. `detail` says so.
  */
-export const RootOnly = (what = 'manages API keys') => SetMetadata(ROOT_ONLY, what);
+export const RootOnly = (detail = 'Only the API token manages API keys') => SetMetadata(ROOT_ONLY, detail);
 /** A POST that changes nothing (a stream token, a precheck): read-only credentials may call it. */
 export const ChangesNothing = () => SetMetadata(CHANGES_NOTHING, true);
 
@@ -58,7 +58,7 @@ export class AuthGuard implements CanActivate {
     const capability = this.reflector.getAllAndOverride<Capability | undefined>(APP_SCOPED, targets);
     if (access.appId && !capability) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', 'Not found');
     const rootOnly = this.reflector.getAllAndOverride<string | undefined>(ROOT_ONLY, targets);
-    if (rootOnly) throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', `Only the API token ${rootOnly}`);
+    if (rootOnly) throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', rootOnly);
     // Refused before the application is looked up, so that neither answer depends on whether it exists.
     if (access.readOnly && !READS.has(request.method) && !this.reflector.getAllAndOverride<boolean>(CHANGES_NOTHING, targets))
       throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'This token is read-only');

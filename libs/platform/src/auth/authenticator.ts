@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { HeraldConfig } from '@herald/config';
-import type { AccessToken } from '@herald/persistence';
+import type { AccessToken, AccessTokenKind } from '@herald/persistence';
 import type { Capability } from '@herald/api';
 import { AccessTokens } from './access-tokens';
 import { ApiToken, digest } from './api-token';
@@ -21,9 +21,9 @@ export const PORTAL_COOKIE = 'herald_portal';
 /** What UI_HEADER is to the admin UI, this is to the portal: the cookie alone opens nothing. */
 export const PORTAL_HEADER = 'x-herald-portal';
 
-/** A credential from the access_tokens table: an API key, or a consumer portal token (which may arrive as the portal's cookie). */
+/** A credential from the access_tokens table: an API key, an integration's key, or a consumer portal token (which may arrive as the portal's cookie). */
 export interface TokenCaller {
-  kind: 'api-key' | 'portal';
+  kind: AccessTokenKind;
   key: string;
   token: AccessToken;
   viaCookie: boolean;
@@ -96,6 +96,7 @@ export class Authenticator {
     switch (identity.kind) {
       case 'api-token':
       case 'api-key':
+      case 'integration':
         return identity;
       case 'session':
         return request.headers[UI_HEADER] !== undefined ? identity : undefined;
