@@ -75,7 +75,7 @@ const schema = z.object({
   HERALD_HOST: z.string().min(1).default('0.0.0.0'),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://…')
+    .regex(/^rediss?(\+cluster)?:\/\//, 'expected redis://host:port, rediss://…, or redis+cluster://host:port[,host:port…] for a Redis Cluster')
     .default('redis://127.0.0.1:6379'),
   DATABASE_URL: databaseUrl.default('sqlite:./data/herald.sqlite'),
   HERALD_DATA_DIR: z.string().min(1).default('./data'),
