@@ -145,7 +145,8 @@ try {
   const pgConnections = (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [dbName])).rows[0].n;
   const liveStream = await redis.memory('USAGE', `${prefix}:live:{live}:events`);
   const streamLength = await redis.xlen(`${prefix}:live:{live}:events`);
-  const [adminPid, ingestPid, deliveryPid] = herald.pids;
+  // startHerald's split order: admin, ingest, then the delivery replicas.
+  const names = herald.pids.map((_, i) => ['admin', 'ingest'][i] ?? `delivery ${i - 1}`);
   console.log(
     JSON.stringify(
       {
@@ -178,9 +179,7 @@ try {
           proxiedConnections: proxy.counts.connections,
         },
         processes: {
-          admin: { rssMb: rssMb(adminPid), peakRssMb: peakRssMb(adminPid), cpuMsPerMessage: cpuMsPerMessage[0] },
-          ingest: { rssMb: rssMb(ingestPid), peakRssMb: peakRssMb(ingestPid), cpuMsPerMessage: cpuMsPerMessage[1] },
-          delivery: { rssMb: rssMb(deliveryPid), peakRssMb: peakRssMb(deliveryPid), cpuMsPerMessage: cpuMsPerMessage[2] },
+          ...Object.fromEntries(herald.pids.map((pid, i) => [names[i], { rssMb: rssMb(pid), peakRssMb: peakRssMb(pid), cpuMsPerMessage: cpuMsPerMessage[i] }])),
         },
       },
       null,

@@ -77,7 +77,7 @@ export class DeliveryService {
       nextAttemptAt: nextAttemptAt(conclusion),
       row,
     });
-    if (recorded) await this.followUp.after({ target: prepared.target, attempt, response, conclusion });
+    if (recorded) await this.followUp.after({ target: prepared.target, attempt, row, response, conclusion });
     return DONE;
   }
 
@@ -89,8 +89,9 @@ export class DeliveryService {
     const target = await this.targets.submit(deliveryId);
     if (!isComplete(target)) return;
     const response = await this.send(target);
-    await this.deliveries.recordManualAttempt(attemptRow(target, 0, response, AttemptTrigger.Manual), succeeded(response));
-    await this.followUp.after({ target, attempt: 0, response, conclusion: succeeded(response) ? { outcome: 'succeeded' } : { outcome: 'failed' } });
+    const row = attemptRow(target, 0, response, AttemptTrigger.Manual);
+    await this.deliveries.recordManualAttempt(row, succeeded(response));
+    await this.followUp.after({ target, attempt: 0, row, response, conclusion: succeeded(response) ? { outcome: 'succeeded' } : { outcome: 'failed' } });
   }
 
   /**
