@@ -16,9 +16,10 @@ const BASELINE_ENTRY = join(REPO, 'bench/baseline-bullmq.mjs');
  * Redis prefix of its own (`<runPrefix>-<n>`), loopback targets allowed. `env` adds or overrides settings.
  * `split`: the docker-compose topology instead, admin, ingest and two delivery processes (compose's two
  * replicas), each a process of its own (the API goes to admin, messages to ingest; peak RSS is their sum).
+ * `databaseUrlFor` rewrites the PostgreSQL URL Herald gets (bench/scale-counts.mjs puts a counting proxy in between).
  * HERALD_* settings in the bench's environment pass through. HERALD_BENCH_NODE_FLAGS passes flags to its node (e.g. "--cpu-prof" to see where the time goes).
  */
-export async function startHerald({ database, runId, index, env = {}, split = false }) {
+export async function startHerald({ database, runId, index, env = {}, split = false, databaseUrlFor = (url) => url }) {
   const workDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const prefix = `herald-bench-${runId}-${index}`;
   const pgName = `herald_bench_${runId}_${index}`;
@@ -32,7 +33,7 @@ export async function startHerald({ database, runId, index, env = {}, split = fa
   try {
     let databaseUrl = `sqlite:${join(workDir, 'herald.sqlite')}`;
     if (database === 'postgres') {
-      databaseUrl = await createDatabase(pgName);
+      databaseUrl = databaseUrlFor(await createDatabase(pgName));
       undo.push(() => dropDatabase(pgName));
     }
     const token = `bench-token-${runId}-${index}-0000`;

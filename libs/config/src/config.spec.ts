@@ -76,6 +76,19 @@ describe('config', () => {
     );
   });
 
+  it('reads a Redis Cluster URL and an egress proxy, and names bad ones without echoing them', () => {
+    const config = loadConfig({
+      HERALD_DATA_DIR: dataDir,
+      REDIS_URL: 'redis+cluster://10.0.0.1:6379,10.0.0.2:6379',
+      HERALD_PROXY_URL: 'http://u:pw@proxy:3128',
+    });
+    expect([config.redisUrl, config.proxyUrl]).toEqual(['redis+cluster://10.0.0.1:6379,10.0.0.2:6379', 'http://u:pw@proxy:3128']);
+    const bad = () => loadConfig({ HERALD_DATA_DIR: dataDir, REDIS_URL: 'cluster://10.0.0.1', HERALD_PROXY_URL: 'socks5://u:s3cret@proxy:1080' });
+    expect(bad).toThrow(/REDIS_URL: expected redis:\/\/host:port, rediss:\/\/…, or redis\+cluster:\/\//);
+    expect(bad).toThrow(/HERALD_PROXY_URL: expected the forward proxy as http:\/\//);
+    expect(bad).not.toThrow(/s3cret/);
+  });
+
   it('refuses the removed operational webhook settings, saying what replaces them', () => {
     const load = () =>
       loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_OPERATIONAL_WEBHOOK_URL: 'https://ops.example.com', HERALD_OPERATIONAL_WEBHOOK_SECRET: 'whsec_x' });

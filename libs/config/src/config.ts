@@ -82,13 +82,14 @@ const schema = z.object({
   HERALD_HOST: z.string().min(1).default('0.0.0.0'),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://…')
+    .regex(/^rediss?(\+cluster)?:\/\//, 'expected redis://host:port, rediss://…, or redis+cluster://host:port[,host:port…] for a Redis Cluster')
     .default('redis://127.0.0.1:6379'),
   DATABASE_URL: databaseUrl.default('sqlite:./data/herald.sqlite'),
   HERALD_DATA_DIR: z.string().min(1).default('./data'),
   HERALD_API_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
   HERALD_ALLOW_PRIVATE_TARGETS: flag.default(false),
   HERALD_PRIVATE_TARGET_ALLOWLIST: cidrList.default([]),
+  HERALD_PROXY_URL: z.url({ protocol: /^https?$/, message: 'expected the forward proxy as http://[user:password@]host:port or https://…' }).optional(),
   HERALD_RETRY_SCHEDULE: durationList.default([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
   HERALD_DELIVERY_TIMEOUT: duration.default(15_000),
   HERALD_DELIVERY_CONCURRENCY: int(1, 10_000).default(64),
@@ -151,6 +152,8 @@ export abstract class HeraldConfig {
   allowPrivateTargets!: boolean;
   /** Non-public ranges deliveries may reach even with the SSRF guard on. */
   privateTargetAllowlist!: string[];
+  /** The forward proxy every delivery goes through (credentials in it: print it with redactUrl only). */
+  proxyUrl?: string;
   /** Delay before each attempt, in ms; the first entry is the delay of the first attempt. */
   retrySchedule!: number[];
   deliveryTimeoutMs!: number;
@@ -231,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     apiTokenGenerated: generated,
     allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,
     privateTargetAllowlist: e.HERALD_PRIVATE_TARGET_ALLOWLIST,
+    proxyUrl: e.HERALD_PROXY_URL,
     retrySchedule: e.HERALD_RETRY_SCHEDULE,
     deliveryTimeoutMs: e.HERALD_DELIVERY_TIMEOUT,
     deliveryConcurrency: e.HERALD_DELIVERY_CONCURRENCY,

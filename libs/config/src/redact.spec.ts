@@ -7,6 +7,8 @@ describe('redactUrl', () => {
     ['rediss://s3cret-pw@cache:6380', 'rediss://***@cache:6380'],
     ['redis://cache:6379/0?password=s3cret-pw&db=1', 'redis://cache:6379/0?password=***&db=1'],
     ['postgres://herald:s3cret%40pw@db:5432/herald?sslpassword=s3cret-pw', 'postgres://herald:***@db:5432/herald?sslpassword=***'],
+    ['redis+cluster://:s3cret-pw@10.0.0.1:6379,10.0.0.2:6379', 'redis+cluster://***@10.0.0.1:6379,10.0.0.2:6379'],
+    ['http://herald:s3cret-pw@proxy.internal:3128', 'http://herald:***@proxy.internal:3128/'],
   ])('hides the credentials in %s', (url, redacted) => {
     expect(redactUrl(url)).toBe(redacted);
     expect(redactUrl(url)).not.toContain('s3cret');

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import Redis from 'ioredis';
 import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
-import { REDIS_CLIENT } from '@herald/queue';
+import { REDIS_CLIENT, redisKey, RedisClient } from '@herald/queue';
 import { bucketOf, LATENCY_BUCKETS_MS, percentile } from './latency-histogram';
 import type { AttemptOutcome, DeliveryEventData, EndpointEventData, LiveEvent, RecentStats, StatsSnapshot, WindowStats } from '@herald/contract';
 import { Metrics } from './metrics';
@@ -89,12 +88,12 @@ export class LiveFeed {
   private readonly attempts = new Batcher<DeliveryEventData, void>(async (events) => this.publishAttempts(events), { maxBatch: 1_000, concurrency: 1 });
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly config: HeraldConfig,
     private readonly metrics: Metrics,
   ) {
-    this.streamKey = `${config.queuePrefix}:live:events`;
-    this.totalsKey = `${config.queuePrefix}:live:totals`;
+    this.streamKey = this.key('events');
+    this.totalsKey = this.key('totals');
   }
 
   /** Publishes an attempt's outcome and counts it. Never throws: live data must not fail a delivery. */
@@ -157,7 +156,7 @@ export class LiveFeed {
   }
 
   /** Blocks up to `blockMs` for events after `afterId` (`$`: only new ones) on a connection of its own. */
-  async read(connection: Redis, afterId: string, blockMs: number): Promise<LiveEvent[]> {
+  async read(connection: RedisClient, afterId: string, blockMs: number): Promise<LiveEvent[]> {
     const result = await connection.xread('COUNT', LIVE_READ_COUNT, 'BLOCK', blockMs, 'STREAMS', this.streamKey, afterId);
     return result ? result[0][1].map(([id, fields]) => toEvent(id, fields)) : [];
   }
@@ -192,7 +191,7 @@ export class LiveFeed {
   }
 
   /** Appends the events to the stream (trimmed by age and by count once per batch) with whatever else is in the pipeline. */
-  private async publish(pipeline: ReturnType<Redis['pipeline']>, events: Pick<LiveEvent, 'type' | 'data'>[]): Promise<void> {
+  private async publish(pipeline: ReturnType<RedisClient['pipeline']>, events: Pick<LiveEvent, 'type' | 'data'>[]): Promise<void> {
     const oldest = String(Date.now() - this.config.eventRetentionMs);
     events.forEach(({ type, data }, i) => {
       const trim = i === events.length - 1 ? ['MINID', '~', oldest] : [];
@@ -214,11 +213,16 @@ export class LiveFeed {
   }
 
   private statsKey(endpointId: string, minute: number): string {
-    return `${this.config.queuePrefix}:live:stats:${endpointId}:${minute}`;
+    return this.key('stats', endpointId, minute);
   }
 
   private indexKey(minute: number): string {
-    return `${this.config.queuePrefix}:live:active:${minute}`;
+    return this.key('active', minute);
+  }
+
+  /** Every live key shares one hash tag: a batch's events and counters go out in one pipeline, which a cluster takes only within one slot. */
+  private key(...rest: (string | number)[]): string {
+    return redisKey(this.config.queuePrefix, 'live', 'live', ...rest);
   }
 }
 

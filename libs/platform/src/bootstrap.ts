@@ -67,7 +67,8 @@ export async function runHerald(name: string, apps: Type[]): Promise<void> {
   // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).
   const logger = createLogger({ ...config, logLevel: 'log' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  logger.log(`Herald ${name} is up: API at ${url}/api/v1 (database ${redactUrl(config.databaseUrl)}, Redis ${redactUrl(config.redisUrl)})`, 'Herald');
+  const proxy = config.proxyUrl ? `, deliveries through ${redactUrl(config.proxyUrl)}` : '';
+  logger.log(`Herald ${name} is up: API at ${url}/api/v1 (database ${redactUrl(config.databaseUrl)}, Redis ${redactUrl(config.redisUrl)}${proxy})`, 'Herald');
   if (config.apiTokenGenerated) {
     logger.log(`Generated an API token (saved in ${config.dataDir}/api-token; shown only this once): ${config.apiToken}`, 'Herald');
   }

@@ -1,8 +1,9 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { HeraldConfig } from '@herald/config';
 import { JobDataOf, QueueName, workerSettings } from './queues';
-import { redisOptions } from './redis';
+import { bullConnection, bullPrefix } from './redis';
 
 /**
  * Base class of every processor: it owns one BullMQ worker built from the contract table, started
@@ -11,6 +12,7 @@ import { redisOptions } from './redis';
 export abstract class QueueWorker<Q extends QueueName> implements OnApplicationBootstrap, OnApplicationShutdown {
   protected readonly logger = new Logger(this.constructor.name);
   private worker?: Worker<JobDataOf[Q]>;
+  private connection?: ReturnType<typeof bullConnection>;
 
   protected constructor(
     private readonly queue: Q,
@@ -20,9 +22,10 @@ export abstract class QueueWorker<Q extends QueueName> implements OnApplicationB
   protected abstract process(job: Job<JobDataOf[Q]>, token?: string): Promise<void>;
 
   onApplicationBootstrap(): void {
+    this.connection = bullConnection(this.config.redisUrl, 'worker');
     this.worker = new Worker<JobDataOf[Q]>(this.queue, (job, token) => this.process(job, token), {
-      connection: redisOptions(this.config.redisUrl, 'worker'),
-      prefix: this.config.queuePrefix,
+      connection: this.connection,
+      prefix: bullPrefix(this.config),
       ...workerSettings(this.queue, this.config),
     });
     this.worker.on('failed', (job, error) =>
@@ -40,5 +43,6 @@ export abstract class QueueWorker<Q extends QueueName> implements OnApplicationB
       this.logger.warn({ msg: 'worker did not finish in time; closing it forcibly', queue: this.queue });
       await this.worker.close(true);
     }
+    if (this.connection instanceof Cluster) this.connection.disconnect();
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
 import type { LiveEvent } from '@herald/contract';
 import { LIVE_READ_COUNT, LiveFeed } from '@herald/live';
-import { redisOptions } from '@herald/queue';
+import { createRedis, RedisClient } from '@herald/queue';
 import { LiveBus } from './live-bus';
 
 /** The pause after a read: added latency of the live view, at most. */
@@ -17,7 +16,7 @@ const GATHER_MS = 20;
 @Injectable()
 export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LiveEventReader.name);
-  private connection?: Redis;
+  private connection?: RedisClient;
   private running = false;
   private loop?: Promise<void>;
 
@@ -28,7 +27,7 @@ export class LiveEventReader implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.connection = new Redis(redisOptions(this.config.redisUrl, 'worker'));
+    this.connection = createRedis(this.config.redisUrl, 'worker');
     this.connection.on('error', () => undefined); // reconnects by itself; read() reports failures below
     this.running = true;
     this.loop = this.follow();

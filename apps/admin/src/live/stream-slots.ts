@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { HeraldConfig } from '@herald/config';
-import { REDIS_CLIENT } from '@herald/queue';
+import { defineScript, REDIS_CLIENT, RedisClient } from '@herald/queue';
 
 /**
  * Takes a slot if the credential holds fewer than the cap, atomically. Slots are leases (a sorted set
@@ -27,12 +26,14 @@ export interface StreamSlot {
 @Injectable()
 export class StreamSlots {
   private readonly leaseMs: number;
+  private readonly takeSlot: ReturnType<typeof defineScript<number>>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly config: HeraldConfig,
   ) {
     this.leaseMs = 2 * config.sseHeartbeatMs + 5_000;
+    this.takeSlot = defineScript<number>(redis, 'heraldStreamSlotTake', 1, TAKE);
   }
 
   /** A slot for one more stream of this credential, or undefined when it has HERALD_SSE_MAX_PER_TOKEN open. */
@@ -40,7 +41,7 @@ export class StreamSlots {
     const key = `${this.config.queuePrefix}:sse:${credential}`;
     const slot = randomBytes(9).toString('base64url');
     const now = Date.now();
-    if (Number(await this.redis.eval(TAKE, 1, key, slot, now, now + this.leaseMs, this.config.sseMaxPerToken)) !== 1) return undefined;
+    if (Number(await this.takeSlot([key], slot, now, now + this.leaseMs, this.config.sseMaxPerToken)) !== 1) return undefined;
     return {
       renew: async () => {
         const expiry = Date.now() + this.leaseMs;

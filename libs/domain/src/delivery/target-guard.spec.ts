@@ -1,5 +1,5 @@
 import dns from 'node:dns';
-import { guardedLookup, refusedLiteralHost, refusedTarget } from './target-guard';
+import { guardedLookup, refusedLiteralHost, refusedTarget, resolveGuarded } from './target-guard';
 
 /**
  * Every block of the IANA special-purpose registries (and multicast), with an address inside it and,
@@ -123,6 +123,13 @@ describe('SSRF target guard', () => {
       expect(error?.message).not.toContain('::1');
       done();
     });
+  });
+
+  it('resolves a target for the proxy only to an address it would connect to', async () => {
+    await expect(resolveGuarded('localhost')).rejects.toThrow(/^refused to connect: localhost resolves only to non-public addresses/);
+    await expect(resolveGuarded('localhost', ['127.0.0.1/32'])).resolves.toEqual({ address: '127.0.0.1', family: 4 });
+    await expect(resolveGuarded('[::1]')).rejects.toThrow(/::1 is in the loopback address space/);
+    await expect(resolveGuarded('93.184.215.14')).resolves.toEqual({ address: '93.184.215.14', family: 4 });
   });
 
   describe('with a stubbed resolver', () => {

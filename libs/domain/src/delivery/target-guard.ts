@@ -123,12 +123,38 @@ export function guardedLookup(allowlist: readonly string[] = []) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
     lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const allowed = addresses.filter((entry) => !refusedTarget(entry.address, allowlist));
-      if (allowed.length === 0) return callback(new RefusedTargetError(`${hostname} resolves only to non-public addresses`), []);
+      const allowed = allowedAnswers(hostname, addresses, allowlist);
+      if (allowed instanceof RefusedTargetError) return callback(allowed, []);
       if (options.all) return callback(null, allowed);
       callback(null, allowed[0].address, allowed[0].family);
     });
   };
+}
+
+/**
+ * The address a request to `hostname` (a name or an IP literal) may go to, for when Herald does not open
+ * the socket itself (through a proxy): the first answer the guard allows, or a RefusedTargetError.
+ */
+export function resolveGuarded(hostname: string, allowlist: readonly string[] = []): Promise<LookupAddress> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const family = isIP(host);
+  if (family) {
+    const refused = refusedTarget(host, allowlist);
+    return refused ? Promise.reject(new RefusedTargetError(refused)) : Promise.resolve({ address: host, family });
+  }
+  return new Promise((resolve, reject) => {
+    lookup(host, { all: true }, (error, addresses) => {
+      if (error) return reject(error);
+      const allowed = allowedAnswers(host, addresses, allowlist);
+      if (allowed instanceof RefusedTargetError) reject(allowed);
+      else resolve(allowed[0]);
+    });
+  });
+}
+
+function allowedAnswers(hostname: string, addresses: LookupAddress[], allowlist: readonly string[]): LookupAddress[] | RefusedTargetError {
+  const allowed = addresses.filter((entry) => !refusedTarget(entry.address, allowlist));
+  return allowed.length ? allowed : new RefusedTargetError(`${hostname} resolves only to non-public addresses`);
 }
 
 /** For a URL whose host is an IP literal (sockets skip lookup for those): why it is refused, if it is. */

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { HeraldConfig } from '@herald/config';
-import { guardedLookup, refusedLiteralHost, RefusedTargetError } from './target-guard';
+import { Egress } from './egress';
 
 /** What one POST to an endpoint came back with. `statusCode` is 0 when no response arrived. */
 export interface HttpOutcome {
@@ -17,20 +17,16 @@ export const RESPONSE_BODY_LIMIT = 20 * 1024;
 export const RESPONSE_HEADERS_LIMIT = 64;
 
 /**
- * Sends webhooks with undici over keep-alive pools (one per origin). Redirects are never followed,
+ * Sends webhooks with undici, directly or through HERALD_PROXY_URL (`Egress`). Redirects are never followed,
  * the whole exchange is bounded by the delivery timeout, and at most 20 KB of the response is read.
- * Unless HERALD_ALLOW_PRIVATE_TARGETS is set, only public addresses are connected to (SSRF guard).
+ * Unless HERALD_ALLOW_PRIVATE_TARGETS is set, only public addresses are reached (SSRF guard).
  */
 @Injectable()
 export class WebhookClient implements OnModuleDestroy {
-  private readonly agent: Agent;
+  private readonly egress: Egress;
 
   constructor(private readonly config: HeraldConfig) {
-    this.agent = new Agent({
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-      connect: config.allowPrivateTargets ? undefined : { lookup: guardedLookup(config.privateTargetAllowlist) },
-    });
+    this.egress = new Egress(config);
   }
 
   async post(url: string, headers: Record<string, string>, body: string): Promise<HttpOutcome> {
@@ -40,9 +36,8 @@ export class WebhookClient implements OnModuleDestroy {
     let statusCode = 0;
     let responseHeaders: Record<string, string> = {};
     try {
-      const refused = this.config.allowPrivateTargets ? undefined : refusedLiteralHost(new URL(url), this.config.privateTargetAllowlist);
-      if (refused) throw new RefusedTargetError(refused);
-      const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal });
+      const route = await this.egress.route(url, headers);
+      const response = await request(route.url, { method: 'POST', headers: route.headers, body, dispatcher: route.dispatcher, signal });
       statusCode = response.statusCode;
       responseHeaders = flattenHeaders(response.headers);
       const text = await readCapped(response.body, RESPONSE_BODY_LIMIT);
@@ -54,7 +49,7 @@ export class WebhookClient implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.agent.close();
+    await this.egress.close();
   }
 }
 

@@ -1,10 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
 import type { Endpoint } from '@herald/persistence';
-import { DeliveryJob, QueueName, REDIS_CLIENT } from '@herald/queue';
+import { defineScript, DeliveryJob, QueueName, REDIS_CLIENT, redisKey, RedisClient } from '@herald/queue';
 
 /**
  * Takes a slot for one attempt to an endpoint, atomically: at most HERALD_ENDPOINT_CONCURRENCY attempts
@@ -75,14 +74,24 @@ export class EndpointGate {
   private readonly slotLifetimeMs: number;
   /** Per endpoint, the attempts in this process waiting for a slot, woken one per release. */
   private readonly waiting = new Map<string, (() => void)[]>();
+  private readonly scripts: {
+    acquire: ReturnType<typeof defineScript<number>>;
+    park: ReturnType<typeof defineScript<string[]>>;
+    release: ReturnType<typeof defineScript<string[]>>;
+  };
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @InjectQueue(QueueName.Deliveries) private readonly queue: Queue<DeliveryJob>,
     private readonly config: HeraldConfig,
   ) {
     // A holder outlives the longest attempt (the timeout) with margin; release normally comes first.
     this.slotLifetimeMs = 2 * config.deliveryTimeoutMs + 5_000;
+    this.scripts = {
+      acquire: defineScript<number>(redis, 'heraldGateAcquire', 2, ACQUIRE),
+      park: defineScript<string[]>(redis, 'heraldGatePark', 2, PARK),
+      release: defineScript<string[]>(redis, 'heraldGateRelease', 2, RELEASE),
+    };
   }
 
   /**
@@ -104,7 +113,7 @@ export class EndpointGate {
    * (its park ran out) wakes nothing, so the next one is taken instead, a few at most.
    */
   async release(endpointId: string, holder: string): Promise<void> {
-    let popped = (await this.redis.eval(RELEASE, 2, this.slotsKey(endpointId), this.parkedKey(endpointId), holder)) as string[];
+    let popped = await this.scripts.release([this.slotsKey(endpointId), this.parkedKey(endpointId)], holder);
     this.waiting.get(endpointId)?.shift()?.();
     for (let tries = 0; popped.length > 0 && (await this.wakeJobs(popped)) === 0 && tries < STALE_TRIES; tries++)
       popped = await this.redis.zpopmin(this.parkedKey(endpointId));
@@ -113,7 +122,7 @@ export class EndpointGate {
   /** Lists a delayed job as parked behind the endpoint: `cap` when it waits for a slot, 0 when for the circuit. */
   async park(endpointId: string, jobId: string, cap: number): Promise<void> {
     const lifetime = 2 * PARKED_FOR_CIRCUIT_MS;
-    const popped = (await this.redis.eval(PARK, 2, this.slotsKey(endpointId), this.parkedKey(endpointId), jobId, Date.now(), cap, lifetime)) as string[];
+    const popped = await this.scripts.park([this.slotsKey(endpointId), this.parkedKey(endpointId)], jobId, Date.now(), cap, lifetime);
     await this.wakeJobs(popped);
   }
 
@@ -147,9 +156,9 @@ export class EndpointGate {
   }
 
   private async tryAcquire(endpoint: GatedEndpoint, holder: string, now: number, cap: number): Promise<number> {
-    const keys = [this.slotsKey(endpoint.id), `${this.config.queuePrefix}:gate:rate:${endpoint.id}:${Math.floor(now / 1_000)}`];
+    const keys = [this.slotsKey(endpoint.id), this.key(endpoint.id, 'rate', Math.floor(now / 1_000))];
     const args = [holder, now, this.slotLifetimeMs, cap, endpoint.throttleRate ?? 0];
-    return Number(await this.redis.eval(ACQUIRE, 2, ...keys, ...args));
+    return Number(await this.scripts.acquire(keys, ...args));
   }
 
   /**
@@ -189,15 +198,24 @@ export class EndpointGate {
   }
 
   private slotsKey(endpointId: string): string {
-    return `${this.config.queuePrefix}:gate:slots:${endpointId}`;
+    return this.key(endpointId, 'slots');
   }
 
   private parkedKey(endpointId: string): string {
-    return `${this.config.queuePrefix}:gate:parked:${endpointId}`;
+    return this.key(endpointId, 'parked');
   }
 
   private probeKey(endpointId: string): string {
-    return `${this.config.queuePrefix}:gate:probe:${endpointId}`;
+    return this.key(endpointId, 'probe');
+  }
+
+  /**
+   * An endpoint's gate keys share its id as hash tag: each script touches one endpoint's keys only, so a
+   * cluster keeps them in one slot and spreads endpoints over its nodes. The parked jobs they name live in
+   * BullMQ's slot, and are promoted by separate calls.
+   */
+  private key(endpointId: string, ...rest: (string | number)[]): string {
+    return redisKey(this.config.queuePrefix, 'gate', endpointId, ...rest);
   }
 }
 

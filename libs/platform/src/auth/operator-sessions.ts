@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { HeraldConfig } from '@herald/config';
-import { REDIS_CLIENT } from '@herald/queue';
+import { REDIS_CLIENT, RedisClient } from '@herald/queue';
 
 export interface OperatorSession {
   /** The cookie's value; only its hash is stored. */
@@ -22,7 +21,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 @Injectable()
 export class OperatorSessions {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly config: HeraldConfig,
   ) {}
 

@@ -1,9 +1,8 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import Redis from 'ioredis';
 import { HeraldConfig } from '@herald/config';
-import { REDIS_CLIENT } from '@herald/queue';
+import { REDIS_CLIENT, RedisClient } from '@herald/queue';
 import { Authenticator } from '../auth';
 import { sendError } from './send-error';
 
@@ -20,7 +19,7 @@ const UNLIMITED_ROUTES = new Set(['/api/v1/health', '/metrics']);
 export async function limitRequestRates(app: NestFastifyApplication): Promise<void> {
   const config = app.get(HeraldConfig);
   if (config.rateLimit === 0 && config.rateLimitAnonymous === 0) return;
-  const redis = app.get<Redis>(REDIS_CLIENT);
+  const redis = app.get<RedisClient>(REDIS_CLIENT);
   const authenticator = app.get(Authenticator);
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(fastifyRateLimit as never, { global: false, redis, nameSpace: `${config.queuePrefix}:rate:`, skipOnError: true });
