@@ -8,9 +8,13 @@ import { deleteRedisPrefix, REDIS_URL } from '../support/herald';
 import { OtlpCollector, ReceivedSpan, SPAN_KIND } from '../support/otlp-collector';
 import { ENTRYPOINT, freePort, HeraldProcess } from '../support/process';
 import { Receiver } from '../support/receiver';
+import { SseClient } from '../support/sse-client';
 import { sleep, waitFor } from '../support/wait';
 
 const PROBE = join(__dirname, '..', 'support', 'loaded-modules.js');
+/** Processes here start three or four at a time, on a machine that may be busy. */
+const STARTUP_MS = 60_000;
+jest.setTimeout(180_000);
 
 /** Tracing through the real entrypoints, exporting to a real OTLP/HTTP collector. */
 describe('OpenTelemetry tracing', () => {
@@ -118,7 +122,7 @@ describe('OpenTelemetry tracing', () => {
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
       NODE_OPTIONS: `--require ${PROBE}`,
       LOADED_MODULES_FILE: modulesFile,
-    }).ready();
+    }).ready(STARTUP_MS);
     expect(sdkModules(await loadedModules(herald, modulesFile))).not.toHaveLength(0); // the probe sees the SDK when it is there
 
     const svix = new Svix(token, { serverUrl: `http://127.0.0.1:${port}` });
@@ -155,7 +159,15 @@ describe('OpenTelemetry tracing', () => {
     expect(consumers[1].attributes['herald.delivery.id']).toBe(consumers[0].attributes['herald.delivery.id']);
     // Trace context stays inside Herald: endpoints are third parties.
     expect(receiver.at('/traced?token=s3cret')[0].headers.traceparent).toBeUndefined();
-    // Probes are not traced.
+    // A live stream's span ends when the client goes; probes are not traced.
+    const stream = new SseClient(`http://127.0.0.1:${port}/api/v1/app/${app.id}/stream`, { authorization: `Bearer ${token}` });
+    await waitFor('the stream connected', () => stream.of('connected').length);
+    stream.close();
+    const streamed = await waitFor('the stream span', () => collector.spans.find((span) => span.attributes['url.path'] === `/api/v1/app/${app.id}/stream`));
+    expect(streamed).toMatchObject({
+      kind: SPAN_KIND.server,
+      attributes: expect.objectContaining({ 'http.response.status_code': 200, 'error.type': 'aborted' }),
+    });
     expect((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).ok).toBe(true);
     await sleep(300);
     expect(collector.spans.filter((span) => String(span.attributes['url.path']).includes('health'))).toEqual([]);
@@ -178,9 +190,9 @@ describe('OpenTelemetry tracing', () => {
       expect(await run(ENTRYPOINT.migrate, { ...env(0), OTEL_EXPORTER_OTLP_ENDPOINT: '' }).exited()).toBe(0);
       const [ingestPort, adminPort] = [await freePort(), await freePort()];
       const [ingest, , delivery] = await Promise.all([
-        run(ENTRYPOINT.ingest, env(ingestPort)).ready(),
-        run(ENTRYPOINT.admin, env(adminPort)).ready(),
-        run(ENTRYPOINT.delivery, env(await freePort())).ready(),
+        run(ENTRYPOINT.ingest, env(ingestPort)).ready(STARTUP_MS),
+        run(ENTRYPOINT.admin, env(adminPort)).ready(STARTUP_MS),
+        run(ENTRYPOINT.delivery, env(await freePort())).ready(STARTUP_MS),
       ]);
       const admin = new Svix(token, { serverUrl: `http://127.0.0.1:${adminPort}` });
       const app = await admin.application.create({ name: 'Split traced' });
@@ -216,7 +228,7 @@ describe('OpenTelemetry tracing', () => {
         ...otel,
         NODE_OPTIONS: `--require ${PROBE}`,
         LOADED_MODULES_FILE: modulesFile,
-      }).ready();
+      }).ready(STARTUP_MS);
       const svix = new Svix(token, { serverUrl: `http://127.0.0.1:${port}` });
       const app = await svix.application.create({ name: 'Untraced' });
       await svix.endpoint.create(app.id, { url: receiver.on(`/untraced-${port}`, 200) });

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Context, context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { FastifyRequest } from 'fastify';
+import { Context, context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -28,7 +28,7 @@ const traced = new WeakMap<FastifyRequest, Context>();
  */
 export function traceRequests(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const route = request.routeOptions.url;
     if (route && UNTRACED.test(route)) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
@@ -46,6 +46,15 @@ export function traceRequests(app: NestFastifyApplication): void {
       });
     }
     traced.set(request, trace.setSpan(parent, span));
+    // The raw response's close ends the span: it comes for every response, streams (hijacked) and aborts included.
+    reply.raw.once('close', () => {
+      const { statusCode, writableFinished } = reply.raw;
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+      // A server span is an error on 5xx only: a 4xx is the caller's mistake, answered as designed.
+      if (statusCode >= 500) span.setAttribute(ATTR_ERROR_TYPE, String(statusCode)).setStatus({ code: SpanStatusCode.ERROR });
+      else if (!writableFinished) span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+      span.end();
+    });
     done();
   });
   fastify.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
@@ -53,25 +62,4 @@ export function traceRequests(app: NestFastifyApplication): void {
     if (active) context.with(active, done);
     else done();
   });
-  fastify.addHook('onResponse', (request: FastifyRequest, reply, done) => {
-    const span = finished(request);
-    if (span) {
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
-      // A server span is an error on 5xx only: a 4xx is the caller's mistake, answered as designed.
-      if (reply.statusCode >= 500) span.setAttribute(ATTR_ERROR_TYPE, String(reply.statusCode)).setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    }
-    done();
-  });
-  fastify.addHook('onRequestAbort', (request: FastifyRequest, done) => {
-    finished(request)?.setAttribute(ATTR_ERROR_TYPE, 'aborted').end();
-    done();
-  });
-}
-
-/** The request's span, once: whichever of response and abort comes first ends it. */
-function finished(request: FastifyRequest): Span | undefined {
-  const active = traced.get(request);
-  traced.delete(request);
-  return active && trace.getSpan(active);
 }
