@@ -109,7 +109,8 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 
 /** The request's semantic-convention attributes; `url.full` without credentials or query string, where secrets tend to live. */
 function requestAttributes(url: string): Attributes {
-  const parsed = new URL(url);
+  const parsed = URL.parse(url);
+  if (!parsed) return { [ATTR_HTTP_REQUEST_METHOD]: 'POST' }; // the request fails, and says why, in exchange()
   const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
   return {
     [ATTR_HTTP_REQUEST_METHOD]: 'POST',
