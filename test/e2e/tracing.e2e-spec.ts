@@ -14,6 +14,8 @@ import { sleep, waitFor } from '../support/wait';
 const PROBE = join(__dirname, '..', 'support', 'loaded-modules.js');
 /** Processes here start three or four at a time, on a machine that may be busy. */
 const STARTUP_MS = 60_000;
+/** How long a delivery or an export may take there. */
+const WAIT_MS = 60_000;
 jest.setTimeout(180_000);
 
 /** Tracing through the real entrypoints, exporting to a real OTLP/HTTP collector. */
@@ -132,9 +134,9 @@ describe('OpenTelemetry tracing', () => {
     const callerTrace = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
     const messageId = await sendMessage(port, app.id, { traceparent: `00-${callerTrace}-${callerSpan}-01` });
-    await waitFor('two attempts', () => receiver.at('/traced?token=s3cret').length === 2);
+    await waitFor('two attempts', () => receiver.at('/traced?token=s3cret').length === 2, WAIT_MS);
 
-    const { ingest, consumers, clients } = await waitFor('the trace of the message', () => messageTrace(messageId, 2));
+    const { ingest, consumers, clients } = await waitFor('the trace of the message', () => messageTrace(messageId, 2), WAIT_MS);
     expect(ingest).toMatchObject({
       traceId: callerTrace,
       parentSpanId: callerSpan,
@@ -161,9 +163,13 @@ describe('OpenTelemetry tracing', () => {
     expect(receiver.at('/traced?token=s3cret')[0].headers.traceparent).toBeUndefined();
     // A live stream's span ends when the client goes; probes are not traced.
     const stream = new SseClient(`http://127.0.0.1:${port}/api/v1/app/${app.id}/stream`, { authorization: `Bearer ${token}` });
-    await waitFor('the stream connected', () => stream.of('connected').length);
+    await waitFor('the stream connected', () => stream.of('connected').length, WAIT_MS);
     stream.close();
-    const streamed = await waitFor('the stream span', () => collector.spans.find((span) => span.attributes['url.path'] === `/api/v1/app/${app.id}/stream`));
+    const streamed = await waitFor(
+      'the stream span',
+      () => collector.spans.find((span) => span.attributes['url.path'] === `/api/v1/app/${app.id}/stream`),
+      WAIT_MS,
+    );
     expect(streamed).toMatchObject({
       kind: SPAN_KIND.server,
       attributes: expect.objectContaining({ 'http.response.status_code': 200, 'error.type': 'aborted' }),
@@ -198,7 +204,7 @@ describe('OpenTelemetry tracing', () => {
       const app = await admin.application.create({ name: 'Split traced' });
       const endpoint = await admin.endpoint.create(app.id, { url: receiver.on('/split', [503, 200]) });
       const messageId = await sendMessage(ingestPort, app.id);
-      await waitFor('two attempts', () => receiver.at('/split').length === 2);
+      await waitFor('two attempts', () => receiver.at('/split').length === 2, WAIT_MS);
       await sleep(500); // the second attempt recorded
       expect(collector.spans.filter((span) => span.resource['service.name'] !== 'herald-admin')).toEqual([]);
 
@@ -233,7 +239,7 @@ describe('OpenTelemetry tracing', () => {
       const app = await svix.application.create({ name: 'Untraced' });
       await svix.endpoint.create(app.id, { url: receiver.on(`/untraced-${port}`, 200) });
       await sendMessage(port, app.id, { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` });
-      await waitFor('the delivery', () => receiver.at(`/untraced-${port}`).length === 1);
+      await waitFor('the delivery', () => receiver.at(`/untraced-${port}`).length === 1, WAIT_MS);
 
       const modules = await loadedModules(herald, modulesFile);
       expect(modules.some((file) => file.includes('@opentelemetry/api'))).toBe(true); // the no-op API only
