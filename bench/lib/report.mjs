@@ -5,7 +5,7 @@ import { round } from './util.mjs';
 export const BASELINE_A = 'baseline (a) bullmq+undici';
 export const BASELINE_B = 'baseline (b) raw undici';
 /** Herald as docker-compose runs it: admin, ingest and delivery in processes of their own. */
-export const HERALD_SPLIT = 'Herald split: 3 processes';
+export const HERALD_SPLIT = 'Herald split: 4 processes';
 /** The tracing scenario's pair: the same burst untraced, and with spans exported to a local OTLP sink. */
 export const HERALD_TRACING_OFF = 'Herald, tracing off';
 export const HERALD_TRACING_ON = 'Herald, tracing exported';

@@ -14,8 +14,8 @@ const BASELINE_ENTRY = join(REPO, 'bench/baseline-bullmq.mjs');
 /**
  * Herald all-in-one on a fresh SQLite file or a fresh PostgreSQL database (`herald_bench_<run>_<n>`), a
  * Redis prefix of its own (`<runPrefix>-<n>`), loopback targets allowed. `env` adds or overrides settings.
- * `split`: the docker-compose topology instead, admin, ingest and delivery in processes of their own (the
- * API goes to admin, messages to ingest; peak RSS is their sum).
+ * `split`: the docker-compose topology instead, admin, ingest and two delivery processes (compose's two
+ * replicas), each a process of its own (the API goes to admin, messages to ingest; peak RSS is their sum).
  * HERALD_* settings in the bench's environment pass through. HERALD_BENCH_NODE_FLAGS passes flags to its node (e.g. "--cpu-prof" to see where the time goes).
  */
 export async function startHerald({ database, runId, index, env = {}, split = false }) {
@@ -67,7 +67,9 @@ export async function startHerald({ database, runId, index, env = {}, split = fa
       return { pid: child.pid, url: `http://127.0.0.1:${port}` };
     };
     // Admin first: it runs the migrations the others then find done.
-    const processes = split ? [await start('admin'), ...(await Promise.all([start('ingest'), start('delivery')]))] : [await start('all-in-one')];
+    const processes = split
+      ? [await start('admin'), ...(await Promise.all([start('ingest'), start('delivery'), start('delivery')]))]
+      : [await start('all-in-one')];
     const pids = processes.map((proc) => proc.pid);
     const startRssMb = sum(pids.map(rssMb));
     const [adminUrl, ingestUrl = adminUrl] = processes.map((proc) => proc.url);

@@ -1,18 +1,16 @@
 import { DataSource } from 'typeorm';
 import { Webhook } from 'standardwebhooks';
-import { ApplicationService, DeliveryService, DomainModule, EndpointService, MessageIntake } from '@herald/domain';
+import { ApplicationService, DeliveryService, DomainModule, EndpointHealth, EndpointService, MessageIntake, OperationalEndpoints } from '@herald/domain';
 import { LiveFeed } from '@herald/live';
-import { Delivery, Endpoint } from '@herald/persistence';
-import { generateSecret } from '@herald/signing';
+import { Delivery, Endpoint, OPERATIONAL_APP_ID } from '@herald/persistence';
 import { startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
 import { sleep } from '../support/wait';
 
-/** The endpoint health actor on real Redis and SQLite: circuit breaker, disable-after, operational webhook. */
+/** The endpoint health actor on real Redis and SQLite: circuit breaker, disable-after, the operational endpoint.disabled. */
 describe('endpoint health', () => {
   let herald: TestHerald;
   let receiver: Receiver;
-  const operationalSecret = generateSecret();
   const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
 
   beforeAll(async () => {
@@ -25,8 +23,6 @@ describe('endpoint health', () => {
         HERALD_CIRCUIT_COOLDOWN: '300ms',
         HERALD_DISABLE_AFTER: '2500ms',
         HERALD_RETRY_SCHEDULE: '0s,0s,0s,0s,0s,0s,0s,0s,0s,0s',
-        HERALD_OPERATIONAL_WEBHOOK_URL: receiver.on('/operational', 200),
-        HERALD_OPERATIONAL_WEBHOOK_SECRET: operationalSecret,
       },
     });
   });
@@ -80,6 +76,10 @@ describe('endpoint health', () => {
   });
 
   it('disables an endpoint failing continuously for HERALD_DISABLE_AFTER, and tells the operators', async () => {
+    const operational = await get<OperationalEndpoints>(OperationalEndpoints).create({
+      url: receiver.on('/operational', 200),
+      filterTypes: ['endpoint.disabled'],
+    });
     const { app, endpoint, delivery, reload } = await failingDelivery('/always-down', 503);
     const deliveries = get<DeliveryService>(DeliveryService);
     await deliveries.attempt(delivery.id, 1);
@@ -91,11 +91,36 @@ describe('endpoint health', () => {
     expect(after.disabledReason).toMatch(/^Failing continuously since \d{4}-/);
     expect(await endpointEvents(endpoint.id)).toEqual(['failing', 'disabled']);
 
+    // endpoint.disabled is a message to the operational application, delivered by the same pipeline (run by hand here).
+    const notices = await get<DataSource>(DataSource).getRepository(Delivery).findBy({ appId: OPERATIONAL_APP_ID, endpointId: operational.id });
+    expect(notices).toHaveLength(1);
+    await deliveries.attempt(notices[0].id, 1);
     const [notice] = receiver.at('/operational');
-    const body = new Webhook(operationalSecret).verify(notice.body, notice.headers) as { type: string; data: Record<string, unknown> };
-    expect(body).toMatchObject({ type: 'endpoint.disabled', data: { appId: app.id, endpointId: endpoint.id, reason: after.disabledReason } });
+    const secret = await get<OperationalEndpoints>(OperationalEndpoints).secret(operational.id);
+    const body = new Webhook(secret).verify(notice.body, notice.headers) as { type: string; data: Record<string, unknown> };
+    expect(body).toMatchObject({
+      type: 'endpoint.disabled',
+      data: { appId: app.id, endpointId: endpoint.id, trigger: 'automatic', failSince: expect.any(String), reason: after.disabledReason },
+    });
 
     await get<EndpointService>(EndpointService).patch(app.id, endpoint.id, { disabled: false });
     expect(await reload()).toMatchObject({ disabled: false, disabledReason: null, health: 'healthy', consecutiveFailures: 0 });
+  });
+
+  it('disables once, with one event and one endpoint.disabled, when many failures find the endpoint due at once', async () => {
+    const operational = await get<OperationalEndpoints>(OperationalEndpoints).create({
+      url: receiver.on('/operational-once', 200),
+      filterTypes: ['endpoint.disabled'],
+    });
+    const { endpoint, delivery, reload } = await failingDelivery('/down-for-long', 503);
+    await get<DeliveryService>(DeliveryService).attempt(delivery.id, 1);
+    await sleep(2_550);
+    const failing = await reload();
+    await Promise.all(Array.from({ length: 10 }, () => get<EndpointHealth>(EndpointHealth).failed(failing)));
+
+    expect((await reload()).disabled).toBe(true);
+    expect(await endpointEvents(endpoint.id)).toEqual(['failing', 'disabled']);
+    const notices = await get<DataSource>(DataSource).getRepository(Delivery).findBy({ appId: OPERATIONAL_APP_ID, endpointId: operational.id });
+    expect(notices).toHaveLength(1);
   });
 });

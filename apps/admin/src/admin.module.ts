@@ -18,6 +18,7 @@ import { StreamSlots } from './live/stream-slots';
 import { ApplicationPipe } from './application.param';
 import { MessageController } from './message.controller';
 import { NotSupportedController } from './not-supported.controller';
+import { OperationalWebhookEndpointController } from './operational-webhook-endpoint.controller';
 import { BULL_BOARD_ROUTE, BullBoardAuth } from './operator/bull-board-auth';
 import { SessionController } from './operator/session.controller';
 import { AdminUi } from './ui/admin-ui';
@@ -45,6 +46,7 @@ import { PortalAccessController } from './access/portal-access.controller';
     PortalAccessController,
     ApiKeyController,
     BackgroundTaskController,
+    OperationalWebhookEndpointController,
     NotSupportedController,
   ],
   providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, PortalUi, ApplicationPipe],

@@ -9,6 +9,7 @@ import type {
   EventTypeOut,
   MessageEndpointOut,
   MessageOut,
+  OperationalEndpointOut,
 } from '@herald/contract';
 
 /**
@@ -63,6 +64,8 @@ export const EndpointOutSchema = z.object({
   updatedAt: timestamp,
 });
 
+export const OperationalEndpointOutSchema = EndpointOutSchema.omit({ version: true, channels: true });
+
 export const MessageOutSchema = z.object({
   id: z.string(),
   eventType: z.string(),
@@ -113,13 +116,14 @@ const drift: [
   Same<z.output<typeof ApplicationOutSchema>, ApplicationOut>,
   Same<z.output<typeof EventTypeOutSchema>, EventTypeOut>,
   Same<z.output<typeof EndpointOutSchema>, EndpointOut>,
+  Same<z.output<typeof OperationalEndpointOutSchema>, OperationalEndpointOut>,
   Same<z.output<typeof MessageOutSchema>, MessageOut>,
   Same<z.output<typeof AttemptOutSchema>, AttemptOut>,
   Same<z.output<typeof EndpointMessageOutSchema>, EndpointMessageOut>,
   Same<z.output<typeof MessageEndpointOutSchema>, MessageEndpointOut>,
   Same<z.output<typeof BackgroundTaskOutSchema>, BackgroundTaskOut>,
   Same<z.output<typeof AppPortalAccessOutSchema>, AppPortalAccessOut>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 void drift;
 
 export const EndpointSecretOutSchema = z.object({ key: z.string().describe('whsec_ followed by base64') });

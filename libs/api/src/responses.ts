@@ -8,6 +8,7 @@ import type {
   ListResponse,
   MessageEndpointOut,
   MessageOut,
+  OperationalEndpointOut,
 } from '@herald/contract';
 import type { Application, BackgroundTask, Delivery, Endpoint, EventType, Message, MessageAttempt } from '@herald/persistence';
 import { AttemptStatus, DeliveryStatus } from '@herald/persistence';
@@ -78,6 +79,12 @@ export function endpointOut(endpoint: Endpoint): EndpointOut {
     createdAt: endpoint.createdAt.toISOString(),
     updatedAt: endpoint.updatedAt.toISOString(),
   };
+}
+
+/** An endpoint of the operational application, as Svix shows operational webhook endpoints. */
+export function operationalEndpointOut(endpoint: Endpoint): OperationalEndpointOut {
+  const { version: _version, channels: _channels, ...out } = endpointOut(endpoint);
+  return out;
 }
 
 export function messageOut(message: Message, withContent = true): MessageOut {

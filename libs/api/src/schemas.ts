@@ -1,6 +1,15 @@
 import { validateHeaderValue } from 'node:http';
 import { z } from 'zod';
-import type { ApplicationInput, EndpointInput, EndpointSettings, EventTypeInput, EventTypeSettings, MessageInput } from '@herald/domain';
+import type {
+  ApplicationInput,
+  EndpointInput,
+  EndpointSettings,
+  EventTypeInput,
+  EventTypeSettings,
+  MessageInput,
+  OperationalEndpointInput,
+  OperationalEndpointSettings,
+} from '@herald/domain';
 import { EVENT_TYPES, FEATURE_FLAGS, THROTTLE_RATE, withRenames } from './renamed';
 
 /**
@@ -170,6 +179,19 @@ export const EndpointSecretRotateInSchema = z.object({
     .nullish(),
 });
 export type EndpointSecretRotateIn = z.infer<typeof EndpointSecretRotateInSchema>;
+
+// Operational webhook endpoints: an endpoint's fields but version and channels (Svix's OperationalWebhookEndpointIn)
+
+const operationalEndpointFields = endpointFields.omit({ version: true, channels: true });
+
+export const OperationalEndpointInSchema = withRenames<OperationalEndpointInput>(operationalEndpointFields, endpointRenames);
+export type OperationalEndpointIn = OperationalEndpointInput;
+
+export const OperationalEndpointUpdateSchema = withRenames<OperationalEndpointSettings>(
+  operationalEndpointFields.omit({ secret: true, headers: true }),
+  endpointRenames,
+);
+export type OperationalEndpointUpdate = OperationalEndpointSettings;
 
 /** Body of `recover` and `replay-missing`: a time range. */
 export const TimeRangeInSchema = z.object({ since: timestamp, until: timestamp.nullish() });

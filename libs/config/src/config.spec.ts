@@ -76,6 +76,13 @@ describe('config', () => {
     );
   });
 
+  it('refuses the removed operational webhook settings, saying what replaces them', () => {
+    const load = () =>
+      loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_OPERATIONAL_WEBHOOK_URL: 'https://ops.example.com', HERALD_OPERATIONAL_WEBHOOK_SECRET: 'whsec_x' });
+    expect(load).toThrow(/HERALD_OPERATIONAL_WEBHOOK_URL: is no longer read: create an operational webhook endpoint through the API/);
+    expect(load).toThrow(/HERALD_OPERATIONAL_WEBHOOK_SECRET: is no longer read/);
+  });
+
   it('rejects a retry schedule with one bad step', () => {
     expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_RETRY_SCHEDULE: '0s,5s,soon' })).toThrow(
       /HERALD_RETRY_SCHEDULE: expected a comma-separated list/,

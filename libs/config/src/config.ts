@@ -43,6 +43,13 @@ const cidrList = z.string().transform((text, ctx) => {
   return cidrs;
 });
 
+/** A setting Herald no longer reads: any value is refused, with what to do instead. */
+const removed = (instead: string) =>
+  z
+    .unknown()
+    .refine((value) => value === undefined, `is no longer read: ${instead}`)
+    .optional();
+
 /** Origins (scheme://host[:port]) that may frame the consumer portal; a path, wildcard or other scheme is refused. */
 const originList = z.string().transform((text, ctx) => {
   const origins = text
@@ -103,11 +110,9 @@ const schema = z.object({
   HERALD_CIRCUIT_THRESHOLD: int(1, 10_000).default(5),
   HERALD_CIRCUIT_COOLDOWN: duration.default(30_000),
   HERALD_DISABLE_AFTER: duration.default(5 * 86_400_000),
-  HERALD_OPERATIONAL_WEBHOOK_URL: z.string().url('expected an http(s) URL').optional(),
-  HERALD_OPERATIONAL_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^whsec_[A-Za-z0-9+/=]{32,100}$/, 'expected whsec_ followed by base64')
-    .optional(),
+  // Removed settings: refused rather than ignored, so nobody goes on believing they are in force.
+  HERALD_OPERATIONAL_WEBHOOK_URL: removed('create an operational webhook endpoint through the API instead (README: Operational webhooks)'),
+  HERALD_OPERATIONAL_WEBHOOK_SECRET: removed('an operational webhook endpoint has its own secret (README: Operational webhooks)'),
   HERALD_RETENTION_DAYS: int(1, 36_500).default(90),
   HERALD_STATS_INTERVAL: duration.default(5_000),
   HERALD_STATS_WINDOW: duration.default(300_000),
@@ -178,8 +183,6 @@ export abstract class HeraldConfig {
   circuitCooldownMs!: number;
   /** Continuous failure for this long disables the endpoint. */
   disableAfterMs!: number;
-  operationalWebhookUrl?: string;
-  operationalWebhookSecret?: string;
   /** Payloads older than this many days are expunged. */
   retentionDays!: number;
   /** How often `stats` events go out. */
@@ -263,8 +266,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     circuitThreshold: e.HERALD_CIRCUIT_THRESHOLD,
     circuitCooldownMs: e.HERALD_CIRCUIT_COOLDOWN,
     disableAfterMs: e.HERALD_DISABLE_AFTER,
-    operationalWebhookUrl: e.HERALD_OPERATIONAL_WEBHOOK_URL,
-    operationalWebhookSecret: e.HERALD_OPERATIONAL_WEBHOOK_SECRET,
     statsIntervalMs: e.HERALD_STATS_INTERVAL,
     statsWindowMs: e.HERALD_STATS_WINDOW,
     eventRetentionMs: e.HERALD_EVENT_RETENTION,

@@ -54,6 +54,9 @@ export interface EndpointOut {
   updatedAt: string;
 }
 
+/** An operational webhook endpoint (Svix's OperationalWebhookEndpointOut): an endpoint without version or channels. */
+export type OperationalEndpointOut = Omit<EndpointOut, 'version' | 'channels'>;
+
 export interface MessageOut {
   id: string;
   eventType: string;

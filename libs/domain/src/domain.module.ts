@@ -14,6 +14,7 @@ import { EventTypeService } from './event-types/event-type.service';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { MessageIntake } from './messages/message-intake.service';
 import { MessageService } from './messages/message.service';
+import { OperationalEndpoints } from './operational-webhooks/operational-endpoint.service';
 import { OperationalWebhooks } from './operational-webhooks/operational-webhook.service';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { RetentionService } from './reconciliation/retention.service';
@@ -34,6 +35,7 @@ const SERVICES = [
   IdempotencyService,
   MessageIntake,
   MessageService,
+  OperationalEndpoints,
   OperationalWebhooks,
   ReconciliationService,
   RedeliveryService,

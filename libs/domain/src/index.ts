@@ -21,6 +21,7 @@ export * from './idempotency/idempotency.service';
 export * from './ids';
 export * from './messages/message-intake.service';
 export * from './messages/message.service';
+export * from './operational-webhooks/operational-endpoint.service';
 export * from './operational-webhooks/operational-webhook.service';
 export * from './reconciliation/reconciliation.service';
 export * from './reconciliation/retention.service';

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AttemptOutcome } from '@herald/contract';
 import { LiveFeed } from '@herald/live';
-import type { DeliveryTarget } from '@herald/persistence';
+import type { DeliveryTarget, MessageAttempt } from '@herald/persistence';
 import { EndpointHealth } from '../endpoints/endpoint-health.service';
+import { OperationalWebhooks } from '../operational-webhooks/operational-webhook.service';
 import type { Conclusion } from './conclusion';
 import { DeliveryScheduler } from './delivery-scheduler.service';
 import type { HttpOutcome } from './webhook-client.service';
@@ -12,13 +13,16 @@ export interface RecordedAttempt {
   target: Required<DeliveryTarget>;
   /** The scheduled attempt's number; 0 for a manual resend. */
   attempt: number;
+  /** The attempt as logged. */
+  row: MessageAttempt;
   response: HttpOutcome;
   conclusion: Conclusion;
 }
 
 /**
- * Everything that follows a recorded attempt, in one hand-off: the endpoint's health (and through it the
- * operators' webhook when it is disabled), the next attempt, the live event and the log line.
+ * Everything that follows a recorded attempt, in one hand-off: the endpoint's health (and through it
+ * `endpoint.disabled` to the operators), the next attempt, the operational events about the message's attempts,
+ * the live event and the log line.
  */
 @Injectable()
 export class AttemptFollowUp {
@@ -28,9 +32,10 @@ export class AttemptFollowUp {
     private readonly health: EndpointHealth,
     private readonly scheduler: DeliveryScheduler,
     private readonly live: LiveFeed,
+    private readonly operators: OperationalWebhooks,
   ) {}
 
-  async after({ target, attempt, response, conclusion }: RecordedAttempt): Promise<void> {
+  async after({ target, attempt, row, response, conclusion }: RecordedAttempt): Promise<void> {
     const { delivery, message, endpoint } = target;
     // A manual attempt (0) is the operator's, outside the schedule: it moves no health.
     if (conclusion.outcome === 'failed' && conclusion.disableEndpoint) await this.health.disable(endpoint, conclusion.disableEndpoint);
@@ -38,6 +43,7 @@ export class AttemptFollowUp {
     else if (attempt > 0) await this.health.failed(endpoint);
     const nextAttemptAt = conclusion.outcome === 'retrying' ? conclusion.nextAttemptAt : null;
     if (nextAttemptAt) await this.scheduler.schedule([{ id: delivery.id, attemptCount: attempt, nextAttemptAt }]);
+    if (attempt > 0) await this.operators.attemptConcluded(target, row, conclusion.outcome);
     await this.publish(target, attempt, response, conclusion.outcome, nextAttemptAt);
     const log = {
       msg: 'attempt',

@@ -83,7 +83,7 @@ export class DeliveryService {
         nextAttemptAt: nextAttemptAt(conclusion),
         row,
       });
-      if (recorded) await this.followUp.after({ target, attempt, response, conclusion });
+      if (recorded) await this.followUp.after({ target, attempt, row, response, conclusion });
       return DONE;
     });
   }
@@ -100,8 +100,9 @@ export class DeliveryService {
       const response = await this.send(target, undefined, span.isRecording() ? attemptAttributes(target, 0) : undefined);
       const conclusion = succeeded(response) ? ({ outcome: 'succeeded' } as const) : ({ outcome: 'failed' } as const);
       traceConclusion(span, conclusion);
-      await this.deliveries.recordManualAttempt(attemptRow(target, 0, response, AttemptTrigger.Manual), succeeded(response));
-      await this.followUp.after({ target, attempt: 0, response, conclusion });
+      const row = attemptRow(target, 0, response, AttemptTrigger.Manual);
+      await this.deliveries.recordManualAttempt(row, succeeded(response));
+      await this.followUp.after({ target, attempt: 0, row, response, conclusion });
     });
   }
 

@@ -21,7 +21,7 @@ export type Admission = { kind: 'go' } | { kind: 'probe' } | { kind: 'wait'; ms:
  * The endpoint health actor: one state machine per endpoint, moved only by delivery outcomes.
  * healthy → failing (a failure) → open (HERALD_CIRCUIT_THRESHOLD failures in a row over at least a second: attempts wait out
  * HERALD_CIRCUIT_COOLDOWN, then one probe at a time) → healthy on any success; failing continuously for
- * HERALD_DISABLE_AFTER disables the endpoint, records why, streams it and tells the operators.
+ * HERALD_DISABLE_AFTER disables the endpoint, records why, streams it and tells the operators (`endpoint.disabled`).
  */
 @Injectable()
 export class EndpointHealth {
@@ -66,12 +66,14 @@ export class EndpointHealth {
     }
   }
 
+  /** Disables the endpoint, unless a concurrent attempt did first: what follows a disabling happens once. */
   async disable(endpoint: Endpoint, reason: string): Promise<void> {
-    await this.endpoints.disable(endpoint.id, reason, new Date());
+    const now = new Date();
+    if (!(await this.endpoints.disable(endpoint.id, reason, now))) return;
     await this.gate.wake(endpoint.id); // its parked attempts end now, not when their park runs out
     this.logger.warn({ msg: 'endpoint disabled', appId: endpoint.appId, endpointId: endpoint.id, reason });
     await this.changed(endpoint, 'disabled', reason);
-    await this.operators.endpointDisabled(endpoint, reason);
+    await this.operators.endpointDisabled(endpoint, 'automatic', reason, endpoint.failingSince ?? now);
   }
 
   private async changed(endpoint: Endpoint, state: EndpointEventData['state'], reason: string | null): Promise<void> {

@@ -5,6 +5,7 @@ import { generateSecret, rotatedSecrets } from '@herald/signing';
 import { definedOnly } from '../changes';
 import { conflictOnDuplicate, found } from '../errors';
 import { newId } from '../ids';
+import { OperationalWebhooks } from '../operational-webhooks/operational-webhook.service';
 import { EndpointGate } from './endpoint-gate.service';
 
 /** How long a rotated-out secret keeps signing, unless the rotation says otherwise. */
@@ -53,6 +54,7 @@ export class EndpointService {
     private readonly deliveries: DeliveryRepository,
     private readonly live: LiveFeed,
     private readonly gate: EndpointGate,
+    private readonly operators: OperationalWebhooks,
   ) {}
 
   list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
@@ -84,6 +86,7 @@ export class EndpointService {
       updatedAt: now,
     };
     await conflictOnDuplicate(() => this.endpoints.insert(endpoint), uidTaken(endpoint.uid));
+    await this.operators.endpointChanged('endpoint.created', endpoint);
     return endpoint;
   }
 
@@ -113,7 +116,7 @@ export class EndpointService {
       channels: input.channels ?? null,
       metadata: input.metadata ?? {},
     };
-    return { endpoint: await this.apply(existing, withReenabled(existing, changes)), created: false };
+    return { endpoint: await this.apply(existing, withReenabled(existing, changes), 'endpoint.updated'), created: false };
   }
 
   async patch(appId: string, idOrUid: string, input: Partial<EndpointSettings> & { secret?: string | null }): Promise<Endpoint> {
@@ -121,7 +124,7 @@ export class EndpointService {
     const { secret, ...fields } = input;
     const changes = definedOnly(fields) as Partial<Endpoint>;
     if (secret) changes.secrets = [{ key: secret, expiresAt: null }];
-    return this.apply(existing, withReenabled(existing, changes));
+    return this.apply(existing, withReenabled(existing, changes), 'endpoint.updated');
   }
 
   /** Deletes the endpoint and its live counters; its pending deliveries end without being sent, its history stays. */
@@ -130,6 +133,7 @@ export class EndpointService {
     await this.endpoints.delete(endpoint.id);
     await this.live.forget([{ appId: endpoint.appId, endpointId: endpoint.id }]);
     await this.gate.wake(endpoint.id); // its parked attempts end now, not when their park runs out
+    await this.operators.endpointChanged('endpoint.deleted', endpoint);
   }
 
   /**
@@ -178,23 +182,27 @@ export class EndpointService {
     };
   }
 
-  private async apply(endpoint: Endpoint, changes: Partial<Endpoint>): Promise<Endpoint> {
+  /** Saves the changes; `endpoint.updated` goes to the operators when `announce` says so (PUT and PATCH, not secrets or headers). */
+  private async apply(endpoint: Endpoint, changes: Partial<Endpoint>, announce?: 'endpoint.updated'): Promise<Endpoint> {
     const updated = { ...endpoint, ...changes, updatedAt: new Date() };
-    await conflictOnDuplicate(() => this.endpoints.update(updated), uidTaken(updated.uid));
-    if (updated.disabled !== endpoint.disabled) {
+    // Disabling or enabling happens once: if a concurrent change (or the health actor) got there first, save the rest.
+    const toggling = updated.disabled !== endpoint.disabled;
+    const toggled = toggling && (await conflictOnDuplicate(() => this.endpoints.update(updated, endpoint.disabled), uidTaken(updated.uid)));
+    if (!toggled) await conflictOnDuplicate(() => this.endpoints.update(updated), uidTaken(updated.uid));
+    if (announce) await this.operators.endpointChanged(announce, updated);
+    if (toggled) {
       if (updated.disabled) await this.gate.wake(updated.id); // its parked attempts end now
       const state = updated.disabled ? 'disabled' : 'enabled';
-      await this.live.endpointChanged({
-        appId: updated.appId,
-        endpointId: updated.id,
-        state,
-        reason: updated.disabled ? 'Disabled by an operator' : null,
-        timestamp: updated.updatedAt.toISOString(),
-      });
+      const reason = updated.disabled ? OPERATOR_DISABLED : null;
+      await this.live.endpointChanged({ appId: updated.appId, endpointId: updated.id, state, reason, timestamp: updated.updatedAt.toISOString() });
+      if (updated.disabled) await this.operators.endpointDisabled(updated, 'manual', OPERATOR_DISABLED, endpoint.failingSince);
+      else await this.operators.endpointChanged('endpoint.enabled', updated);
     }
     return updated;
   }
 }
+
+const OPERATOR_DISABLED = 'Disabled by an operator';
 
 const uidTaken = (uid: string | null) => `An endpoint with uid "${uid}" already exists in this application`;
 

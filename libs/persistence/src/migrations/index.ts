@@ -4,7 +4,8 @@ import { EndpointHealth1763800000000 } from './1763800000000-endpoint-health';
 import { AttemptResponseHeaders1763810000000 } from './1763810000000-attempt-response-headers';
 import { Svix21764000000000 } from './1764000000000-svix-2';
 import { AccessTokens1764200000000 } from './1764200000000-access-tokens';
-import { MessageTraceparent1764300000000 } from './1764300000000-message-traceparent';
+import { OperationalWebhooks1764300000000 } from './1764300000000-operational-webhooks';
+import { MessageTraceparent1764400000000 } from './1764400000000-message-traceparent';
 
 /** Every migration, in order. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   AttemptResponseHeaders1763810000000,
   Svix21764000000000,
   AccessTokens1764200000000,
-  MessageTraceparent1764300000000,
+  OperationalWebhooks1764300000000,
+  MessageTraceparent1764400000000,
 ];

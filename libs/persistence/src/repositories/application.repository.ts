@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database';
-import { Application, Delivery, Endpoint, Message, MessageAttempt } from '../entities';
+import { Application, Delivery, Endpoint, Message, MessageAttempt, OPERATIONAL_APP_ID } from '../entities';
 import { orDuplicate } from '../errors';
 import { Page, PageRequest, paginate } from '../pagination';
 import { findIn } from '../rows';
 
+/**
+ * The applications users manage. The operational webhooks' own application (OPERATIONAL_APP_ID) is not one of
+ * them: every lookup by id or uid and every list leaves it out, so no route, token or message can reach it.
+ */
 @Injectable()
 export class ApplicationRepository {
   constructor(private readonly db: Database) {}
 
   /** `withEndpoints`: only applications with at least one endpoint (all enabled, with `allEnabled`). */
   list(page: PageRequest, filter: { withEndpoints?: boolean; allEnabled?: boolean } = {}): Promise<Page<Application>> {
-    const query = this.db.reader.getRepository(Application).createQueryBuilder('app');
+    const query = this.db.reader.getRepository(Application).createQueryBuilder('app').where('app.id <> :internal', { internal: OPERATIONAL_APP_ID });
     if (filter.withEndpoints) query.andWhere('EXISTS (SELECT 1 FROM endpoints endpoint WHERE endpoint.app_id = app.id)');
     if (filter.allEnabled)
       query.andWhere('NOT EXISTS (SELECT 1 FROM endpoints endpoint WHERE endpoint.app_id = app.id AND endpoint.disabled = :disabled)', { disabled: true });
@@ -21,7 +25,13 @@ export class ApplicationRepository {
   /** An id wins over a uid that happens to spell it (uids may look like ids), as in findManyByIdOrUid: the auth guard relies on it. */
   async findByIdOrUid(idOrUid: string): Promise<Application | null> {
     const applications = this.db.reader.getRepository(Application);
-    return (await applications.findOneBy({ id: idOrUid })) ?? applications.findOneBy({ uid: idOrUid });
+    const byId = idOrUid === OPERATIONAL_APP_ID ? null : await applications.findOneBy({ id: idOrUid });
+    return byId ?? applications.findOneBy({ uid: idOrUid });
+  }
+
+  /** Any application by id, the operational webhooks' own included: for Herald's internal use, never a route's. */
+  findInternal(id: string): Promise<Application | null> {
+    return this.db.reader.getRepository(Application).findOneBy({ id });
   }
 
   findByUid(uid: string): Promise<Application | null> {
@@ -33,7 +43,7 @@ export class ApplicationRepository {
     const [byId, byUid] = await Promise.all([findIn(this.db.reader, Application, 'id', idsOrUids), findIn(this.db.reader, Application, 'uid', idsOrUids)]);
     return new Map([
       ...byUid.map((application) => [application.uid!, application] as const),
-      ...byId.map((application) => [application.id, application] as const),
+      ...byId.filter((application) => application.id !== OPERATIONAL_APP_ID).map((application) => [application.id, application] as const),
     ]);
   }
 

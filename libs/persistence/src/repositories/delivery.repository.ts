@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { In, LessThan } from 'typeorm';
+import { LessThan } from 'typeorm';
 import { Database } from '../database';
 import { Delivery, DeliveryStatus, Endpoint, Message, MessageAttempt } from '../entities';
 import { MessageMatch, TimeWindow, whereCreatedIn, whereOfMatchingMessages } from '../filters';
@@ -119,13 +119,20 @@ export class DeliveryRepository {
 
   /**
    * Moves pending deliveries' next attempt later (their attempts are parked), in one statement: the earliest
-   * time asked for is used for all, so none is later than its job.
+   * time asked for is used for all, so none is later than its job. The rows are found by id alone, with the
+   * status checked per row: given `id IN (…) AND status = ?`, SQLite's planner searched the (status,
+   * next_attempt_at) index instead, reading every pending delivery, so each park cost time in proportion to
+   * the backlog (400 ms a statement at 370,000 pending, in the sustained bench).
    */
   postpone(items: { id: string; nextAttemptAt: Date }[]): Promise<void[]> {
     const at = Math.min(...items.map((item) => item.nextAttemptAt.getTime()));
-    return this.db.write(async (db) => {
-      const ids = items.map((item) => item.id);
-      await db.getRepository(Delivery).update({ id: In(ids), status: DeliveryStatus.Pending }, { nextAttemptAt: new Date(at) });
+    const ids = items.map((item) => item.id);
+    return this.db.transaction(async (tx) => {
+      await rawQuery(
+        tx,
+        `UPDATE deliveries SET next_attempt_at = CASE WHEN status = ? THEN ? ELSE next_attempt_at END WHERE id IN (${ids.map(() => '?').join(', ')})`,
+        [DeliveryStatus.Pending, at, ...ids],
+      );
       return items.map(() => undefined);
     });
   }

@@ -46,9 +46,14 @@ export class EndpointRepository {
     return this.db.write((db) => orDuplicate(async () => void (await db.getRepository(Endpoint).insert(endpoint))));
   }
 
-  /** Throws DuplicateError when the uid is taken in the application. */
-  update(endpoint: Endpoint): Promise<void> {
-    return this.db.write((db) => orDuplicate(async () => void (await db.getRepository(Endpoint).update({ id: endpoint.id }, endpoint))));
+  /**
+   * Saves the endpoint; throws DuplicateError when the uid is taken in the application. With `whileDisabled`, it
+   * saves only while the stored `disabled` is still that and answers whether it did: of concurrent changes that
+   * disable (or enable) an endpoint, one alone makes the change.
+   */
+  update(endpoint: Endpoint, whileDisabled?: boolean): Promise<boolean> {
+    const where = whileDisabled === undefined ? { id: endpoint.id } : { id: endpoint.id, disabled: whileDisabled };
+    return this.db.write((db) => orDuplicate(async () => ((await db.getRepository(Endpoint).update(where, endpoint)).affected ?? 0) > 0));
   }
 
   delete(id: string): Promise<void> {
@@ -72,7 +77,14 @@ export class EndpointRepository {
     });
   }
 
-  disable(id: string, reason: string, at: Date): Promise<void> {
-    return this.db.write(async (db) => void (await db.getRepository(Endpoint).update({ id }, { disabled: true, disabledReason: reason, updatedAt: at })));
+  /**
+   * Disables an enabled endpoint; answers false when it was disabled already (or is gone). Guarded in SQL, so of
+   * several attempts that find the endpoint due to be disabled at once, one alone disables it and says so.
+   */
+  disable(id: string, reason: string, at: Date): Promise<boolean> {
+    return this.db.write(async (db) => {
+      const result = await db.getRepository(Endpoint).update({ id, disabled: false }, { disabled: true, disabledReason: reason, updatedAt: at });
+      return (result.affected ?? 0) > 0;
+    });
   }
 }

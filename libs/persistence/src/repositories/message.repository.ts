@@ -5,7 +5,7 @@ import { Delivery, Message } from '../entities';
 import { orDuplicate } from '../errors';
 import { MessageFilter, whereCreatedIn, whereMessageMatches } from '../filters';
 import { Page, PageRequest, paginate } from '../pagination';
-import { insertRows } from '../rows';
+import { findIn, insertRows } from '../rows';
 import { EXPUNGED, expungeInBatches } from './retention';
 
 @Injectable()
@@ -29,9 +29,12 @@ export class MessageRepository {
     });
   }
 
-  /** The application's messages with these ids. */
-  findMany(appId: string, ids: string[]): Promise<Message[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.db.reader.getRepository(Message).findBy({ appId, id: In([...new Set(ids)]) });
+  /**
+   * The application's messages with these ids. Found by id, the application checked per row: with both in the
+   * WHERE, SQLite searched the (app_id, created_at) index, reading every message of the application.
+   */
+  async findMany(appId: string, ids: string[]): Promise<Message[]> {
+    return (await findIn(this.db.reader, Message, 'id', ids)).filter((message) => message.appId === appId);
   }
 
   findById(id: string): Promise<Message | null> {
@@ -90,7 +93,10 @@ export class MessageRepository {
   expungePayloads(appId: string, ids?: string[]): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       const messages = tx.getRepository(Message);
-      const found = await messages.find({ select: { id: true }, where: ids ? { appId, id: In(ids) } : { appId } });
+      // By id when ids are given, the application checked per row (see findMany).
+      const found = ids
+        ? (await findIn(tx, Message, 'id', ids)).filter((message) => message.appId === appId)
+        : await messages.find({ select: { id: true }, where: { appId } });
       for (let i = 0; i < found.length; i += 500)
         await messages.update({ id: In(found.slice(i, i + 500).map((message) => message.id)) }, { payload: EXPUNGED, contentType: null });
       return found.map((message) => message.id);

@@ -20,8 +20,11 @@ export const Public = () => SetMetadata(PUBLIC, true);
  * Every other route answers such a credential 404, as if it did not exist.
  */
 export const AppScoped = (capability: Capability = 'ViewBase') => SetMetadata(APP_SCOPED, capability);
-/** Only the bootstrap API token and operator sessions: managing API keys. */
-export const RootOnly = () => SetMetadata(ROOT_ONLY, true);
+/**
+ * Only the bootstrap API token and operator sessions; `what` ends the 403 other credentials get ("Only the API
+ * token manages API keys").
+ */
+export const RootOnly = (what = 'manages API keys') => SetMetadata(ROOT_ONLY, what);
 /** A POST that changes nothing (a stream token, a precheck): read-only credentials may call it. */
 export const ChangesNothing = () => SetMetadata(CHANGES_NOTHING, true);
 
@@ -32,8 +35,8 @@ const READS = new Set(['GET', 'HEAD']);
  * with its header) reach everything; API keys and portal tokens what their scope allows, decided here
  * from the route's metadata, never in controllers: a route for one application (@AppScoped) and that
  * application only (the path's `:app_id`, by id or uid; any other is the same 404 as a missing one),
- * only reads for a read-only credential (403), only capabilities it was given (403), and API keys are
- * managed by root callers only (403).
+ * only reads for a read-only credential (403), only capabilities it was given (403), and routes marked @RootOnly (API keys,
+ * operational webhook endpoints) are for root callers only (403).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -54,8 +57,8 @@ export class AuthGuard implements CanActivate {
 
     const capability = this.reflector.getAllAndOverride<Capability | undefined>(APP_SCOPED, targets);
     if (access.appId && !capability) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', 'Not found');
-    if (this.reflector.getAllAndOverride<boolean>(ROOT_ONLY, targets))
-      throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'Only the API token manages API keys');
+    const rootOnly = this.reflector.getAllAndOverride<string | undefined>(ROOT_ONLY, targets);
+    if (rootOnly) throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', `Only the API token ${rootOnly}`);
     // Refused before the application is looked up, so that neither answer depends on whether it exists.
     if (access.readOnly && !READS.has(request.method) && !this.reflector.getAllAndOverride<boolean>(CHANGES_NOTHING, targets))
       throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'This token is read-only');
