@@ -14,12 +14,13 @@ const LAYERS = {
   signing: [],
   batching: [],
   contract: [],
+  tracing: ['config'],
   persistence: ['config', 'batching', 'contract', 'signing'],
   queue: ['config', 'contract'],
   live: ['config', 'queue', 'batching', 'contract'],
-  domain: ['config', 'persistence', 'queue', 'live', 'signing', 'batching', 'contract'],
+  domain: ['config', 'persistence', 'queue', 'live', 'signing', 'batching', 'contract', 'tracing'],
   api: ['contract', 'domain', 'persistence'],
-  platform: ['config', 'persistence', 'queue', 'live', 'domain', 'api', 'contract'],
+  platform: ['config', 'persistence', 'queue', 'live', 'domain', 'api', 'contract', 'tracing'],
 };
 
 /** Packages a lib must not reach for: the domain knows no database driver, no HTTP server and no wire format. */

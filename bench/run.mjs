@@ -3,8 +3,10 @@
 // (a) a bare BullMQ queue and worker POSTing with undici (bench/baseline-bullmq.mjs), (b) a raw undici
 // POST loop to the receiver. Everything on loopback; every wait has a deadline, and the whole run a cap.
 //
-//   node bench/run.mjs [--quick] [--only burst-1,burst-100,rates,noisy,sse,split,baseline-a,baseline-b]
+//   node bench/run.mjs [--quick] [--only burst-1,burst-100,rates,noisy,sse,split,baseline-a,baseline-b,traced]
 //                      [--database sqlite,postgres] [--messages 20000] [--out bench/results]
+//
+// Without --only, every scenario but `traced` (the one-endpoint burst with tracing off, then exported) runs.
 //
 // Writes <out>/<timestamp>.json, <out>/latest.json and <out>/latest.md. Exits 1 if a scenario failed
 // with an error (an incomplete scenario is reported, not an error), 2 at the hard time cap.
@@ -14,22 +16,36 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupAll, deleteRedisKeys, installExitHandlers, onCleanup } from './lib/cleanup.mjs';
 import { rawPostLoop, sender } from './lib/load.mjs';
+import { startOtlpSink } from './lib/otlp-sink.mjs';
 import { cpuSeconds, redisCommands } from './lib/processes.mjs';
 import { startReceiver } from './lib/receiver.mjs';
-import { addRatios, BASELINE_A, BASELINE_B, HERALD_SPLIT, machine, markdown, targets } from './lib/report.mjs';
+import {
+  addRatios,
+  addTracingCost,
+  BASELINE_A,
+  BASELINE_B,
+  HERALD_SPLIT,
+  HERALD_TRACING_OFF,
+  HERALD_TRACING_ON,
+  machine,
+  markdown,
+  targets,
+} from './lib/report.mjs';
 import { startBaseline, startHerald } from './lib/systems.mjs';
 import { log, percentiles, REDIS_URL, REPO, round, timeBudget } from './lib/util.mjs';
 import { NOISY_HERALD_ENV, runNoisyNeighbour } from './scenarios/noisy-neighbour.mjs';
 import { runSseFanout, sseHeraldEnv } from './scenarios/sse-fanout.mjs';
 import { runBurst, runFixedRate } from './scenarios/throughput.mjs';
 
-const SCENARIOS = ['burst-1', 'burst-100', 'rates', 'noisy', 'sse', 'split', 'baseline-a', 'baseline-b'];
+const SCENARIOS = ['burst-1', 'burst-100', 'rates', 'noisy', 'sse', 'split', 'traced', 'baseline-a', 'baseline-b'];
+/** What a plain run measures: all but the tracing cost, which is asked for by name (--only traced). */
+const DEFAULT_SCENARIOS = SCENARIOS.filter((name) => name !== 'traced');
 const DATABASES = ['sqlite', 'postgres'];
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: SCENARIOS.join(',') },
+    only: { type: 'string', default: DEFAULT_SCENARIOS.join(',') },
     database: { type: 'string', default: DATABASES.join(',') },
     messages: { type: 'string' },
     out: { type: 'string', default: join(REPO, 'bench/results') },
@@ -118,6 +134,7 @@ for (const [i, database] of databases.entries()) {
   if (i === 0) {
     await heraldNoisy(database);
     await heraldSse(database);
+    await heraldTraced(database);
   }
 }
 await heraldSplit();
@@ -258,6 +275,54 @@ async function heraldSse(database) {
     const deadlineFor = () => budget.until((settings.sse.seconds + settings.drainSeconds) * 1_000);
     record(sse, await runSseFanout({ herald, receiver, tag, ...settings.sse, deadlineFor }));
   });
+}
+
+/**
+ * What tracing costs when it is on: the one-endpoint burst on two fresh Heralds back to back, one untraced and
+ * one exporting its spans (OTLP/HTTP protobuf, the SDK's default batching) to a local sink. The traced row says
+ * how much more CPU a message took and how the delivery rate changed, and how many spans the sink received.
+ */
+async function heraldTraced(database) {
+  const labels = { off: label('burst-1', HERALD_TRACING_OFF, database), on: label('burst-1', HERALD_TRACING_ON, database) };
+  if (!selected('traced', 60, labels.on)) return;
+  log(`tracing cost on ${database}: start`);
+  const sink = await startOtlpSink();
+  onCleanup(() => sink.close());
+  const burst = (env, rowLabel) =>
+    withHerald(database, env, rowLabel, async (herald, tag) => {
+      const one = await oneEndpointApp(herald, tag);
+      try {
+        const warm = await runFixedRate({
+          receiver,
+          send: one.send,
+          paths: one.paths,
+          rate: 100,
+          seconds: settings.warmupSeconds,
+          deadline: budget.until(30_000),
+        });
+        await measure('traced', rowLabel, 30, async () => ({
+          ...(await withCpu(herald.pids, messages, () =>
+            runBurst({
+              receiver,
+              send: one.send,
+              paths: one.paths,
+              messages,
+              concurrency: settings.concurrency,
+              deadline: budget.until(settings.drainSeconds * 1_000),
+            }),
+          )),
+          warmupMessages: warm.accepted,
+        }));
+      } finally {
+        await one.send.close();
+      }
+    });
+  await burst({}, labels.off);
+  // Herald's stop (SIGTERM) flushes the spans still buffered, so the sink has them all once it returns.
+  await burst({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }, labels.on);
+  const traced = results.find((result) => result.system === HERALD_TRACING_ON && !result.error && !result.skipped);
+  if (traced) Object.assign(traced, { spansExported: sink.counts.spans, otlpRequests: sink.counts.requests, otlpMb: round(sink.counts.bytes / 2 ** 20, 1) });
+  await sink.close();
 }
 
 /**
@@ -405,6 +470,7 @@ function record(rowLabel, measured) {
 /** Writes the JSON and Markdown reports; true if any scenario failed with an error. */
 function writeReport() {
   addRatios(results);
+  addTracingCost(results);
   const run = {
     date: new Date(started).toISOString(),
     runId,

@@ -129,3 +129,25 @@ describe('sustained mixed-load harness (npm run bench:sustained)', () => {
     expect(readFileSync(join(out, 'sustained-latest.md'), 'utf8')).toContain('healthy p99 per minute');
   }, 160_000);
 });
+
+/** Keeps the tracing-cost scenario working: the burst untraced and traced, every span of the traced run received by the sink. */
+describe('tracing cost (npm run bench -- --only traced)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'herald-bench-traced-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs the one-endpoint burst with tracing off and exported, and reports the difference and the spans', async () => {
+    await promisify(execFile)(process.execPath, [join(__dirname, '../bench/run.mjs'), '--quick', '--only', 'traced', '--database', 'sqlite', '--out', out], {
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const run = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+    const [off, on] = ['Herald, tracing off', 'Herald, tracing exported'].map((system) => run.results.find((result: any) => result.system === system));
+    for (const result of [off, on])
+      expect(result).toMatchObject({ key: 'burst-1', database: 'sqlite', complete: true, duplicates: 0, delivered: result.messages });
+    expect(typeof on.tracingCpuMsPerMessage).toBe('number');
+    expect(typeof on.tracingRateRatio).toBe('number');
+    // Three spans per message (ingest, attempt, POST), warm-up included, plus the setup's API requests; none lost.
+    expect(on.spansExported).toBeGreaterThanOrEqual(3 * (on.messages + on.warmupMessages));
+    expect(readFileSync(join(out, 'latest.md'), 'utf8')).toContain('Herald, tracing exported');
+  }, 150_000);
+});

@@ -6,6 +6,9 @@ export const BASELINE_A = 'baseline (a) bullmq+undici';
 export const BASELINE_B = 'baseline (b) raw undici';
 /** Herald as docker-compose runs it: admin, ingest and delivery in processes of their own. */
 export const HERALD_SPLIT = 'Herald split: 4 processes';
+/** The tracing scenario's pair: the same burst untraced, and with spans exported to a local OTLP sink. */
+export const HERALD_TRACING_OFF = 'Herald, tracing off';
+export const HERALD_TRACING_ON = 'Herald, tracing exported';
 
 export function machine() {
   return {
@@ -35,6 +38,15 @@ export function addRatios(results) {
       result.p99VsBaselineA = ratio(result.latencyMs?.p99, find(BASELINE_A, result.key)?.latencyMs?.p99);
     }
   }
+}
+
+/** The traced burst's cost against the untraced one of the same run: CPU ms per message added, delivered/s as a ratio. */
+export function addTracingCost(results) {
+  const find = (system) => results.find((result) => result.system === system && !result.error && !result.skipped);
+  const [off, on] = [find(HERALD_TRACING_OFF), find(HERALD_TRACING_ON)];
+  if (!off || !on) return;
+  if (on.cpuMsPerMessage !== undefined && off.cpuMsPerMessage !== undefined) on.tracingCpuMsPerMessage = round(on.cpuMsPerMessage - off.cpuMsPerMessage, 3);
+  on.tracingRateRatio = ratio(on.deliveredPerSecond, off.deliveredPerSecond);
 }
 
 /** Issue 16's targets per database: [burst × baseline (a), CPU ms per message, worst p99 at 300 msg/s, p99 at 1,000 msg/s]. */
@@ -150,6 +162,8 @@ function note(r) {
   if (r.accepted !== undefined && r.accepted < r.messages)
     return `only ${r.accepted} of ${r.messages} messages accepted${r.refused ? ` (${r.refused} refused)` : ' (stopped at the deadline)'}`;
   if (r.key === 'burst-100') return `${r.messagesDeliveredPerSecond} messages/s`;
+  if (r.system === HERALD_TRACING_ON)
+    return `CPU ${r.cpuMsPerMessage} ms per message (${r.tracingCpuMsPerMessage >= 0 ? '+' : ''}${r.tracingCpuMsPerMessage} ms, delivered/s ${r.tracingRateRatio} × tracing off); ${r.spansExported} spans exported for ${r.messages + (r.warmupMessages ?? 0)} messages (3 each: ingest, attempt, POST)`;
   if (r.cpuMsPerMessage !== undefined)
     return `CPU ${r.cpuMsPerMessage} ms${r.redisCommandsPerMessage !== undefined ? `, ${r.redisCommandsPerMessage} Redis commands` : ''} per message`;
   if (r.key === 'noisy-hanging') return `p99 ${r.p99VsClean} × clean; ${r.hangingRequests} requests hung`;

@@ -119,6 +119,32 @@ describe('config', () => {
     expect(existsSync(join(dataDir, 'api-token'))).toBe(false);
   });
 
+  it('turns tracing on only with an OTLP endpoint, and off again with OTEL_SDK_DISABLED', () => {
+    const endpoint = 'http://otel-collector:4318';
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir }).tracing).toBeUndefined();
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, OTEL_SERVICE_NAME: 'herald-eu' }).tracing).toBeUndefined();
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).tracing).toEqual({ protocol: 'http/protobuf' });
+    expect(
+      loadConfig({
+        HERALD_DATA_DIR: dataDir,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoint}/v1/traces`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'herald-eu',
+      }).tracing,
+    ).toEqual({ protocol: 'http/json', serviceName: 'herald-eu' });
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+  });
+
+  it('refuses gRPC and an endpoint that is not an http(s) URL, saying what to use instead', () => {
+    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      "OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf or http/json (gRPC is not supported: point Herald at the collector's OTLP/HTTP port, 4318)",
+    );
+    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4317' })).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT: expected the http(s) URL of an OTLP/HTTP collector',
+    );
+  });
+
   it('reads the portal settings: framing origins, a colour, and a logo that asks no other host', () => {
     const config = loadConfig({
       HERALD_DATA_DIR: dataDir,

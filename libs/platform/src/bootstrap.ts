@@ -5,8 +5,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { stringifyWithRawJson } from '@herald/api';
 import { ConfigError, HeraldConfig, loadConfig, redactUrl } from '@herald/config';
 import { probeRedis } from '@herald/queue';
+import { startTracing } from '@herald/tracing';
 import { HeraldModule } from './herald.module';
-import { limitRequestRates, parseJsonBodies, registerIdempotency, sendSecurityHeaders } from './http';
+import { limitRequestRates, parseJsonBodies, registerIdempotency, sendSecurityHeaders, traceRequests } from './http';
 import { serveOpenApi } from './openapi';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -30,6 +31,8 @@ export async function createHerald(config: HeraldConfig, apps: Type[]): Promise<
     logger: createLogger(config),
   });
   app.enableShutdownHooks();
+  // First, so that a request's span covers every hook after it.
+  if (config.tracing) traceRequests(app);
   // Cookies are parsed first, so that every hook after it can identify the caller.
   await app.register(fastifyCookie as never);
   await sendSecurityHeaders(app);
@@ -62,6 +65,8 @@ export async function runHerald(name: string, apps: Type[]): Promise<void> {
     );
     process.exit(1);
   }
+  // Before the app is built: its spans need the SDK registered (HeraldModule flushes it on shutdown).
+  if (config.tracing) await startTracing(config.tracing, name === 'all-in-one' ? 'herald' : `herald-${name}`);
   const app = await createHerald(config, apps);
   await app.listen(config.port, config.host);
   // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).

@@ -4,6 +4,7 @@ import { ConfigModule, HeraldConfig } from '@herald/config';
 import { LiveModule } from '@herald/live';
 import { PersistenceModule } from '@herald/persistence';
 import { QueueModule } from '@herald/queue';
+import { stopTracing } from '@herald/tracing';
 import { AccessTokens, Authenticator, AuthGuard, Integrations, OperatorSessions, StreamTokens } from './auth';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
@@ -36,7 +37,9 @@ export class HeraldModule implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(signal?: string): void {
+  /** Runs last (a global module's hooks run after the apps'): the spans of the last attempts are flushed too. */
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    await stopTracing();
     new Logger('Herald').log(`Stopped${signal ? ` on ${signal}` : ''}: workers closed, connections released`);
   }
 }

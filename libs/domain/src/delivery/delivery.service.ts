@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Attributes } from '@opentelemetry/api';
 import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
 import { AttemptRecord, AttemptStatus, AttemptTrigger, DeliveryRepository, DeliveryStatus, DeliveryTarget, MessageAttempt } from '@herald/persistence';
@@ -8,6 +9,7 @@ import { EndpointGate, FULL, PARKED_FOR_CIRCUIT_MS, PARKED_FOR_SLOT_MS } from '.
 import { EndpointHealth } from '../endpoints/endpoint-health.service';
 import { newId } from '../ids';
 import { AttemptFollowUp } from './attempt-follow-up.service';
+import { attemptAttributes, traceAttempt, traceConclusion } from './attempt-tracing';
 import { conclude, Conclusion, DELIVERY_STATUS, succeeded } from './conclusion';
 import { DeliveryScheduler } from './delivery-scheduler.service';
 import { HttpOutcome, WebhookClient } from './webhook-client.service';
@@ -65,20 +67,25 @@ export class DeliveryService {
    * a crash) sends nothing and only makes sure the following attempt is scheduled.
    */
   async attempt(deliveryId: string, attempt: number): Promise<AttemptResult> {
+    const startTime = Date.now();
     const prepared = await this.prepare(deliveryId, attempt);
     if (prepared.kind !== 'send') return prepared;
-    const response = await this.send(prepared.target, prepared.slot);
-    const conclusion = conclude(response, attempt, prepared.target.delivery.scheduleOffset, this.config.retrySchedule);
-    const row = attemptRow(prepared.target, attempt, response, AttemptTrigger.Scheduled);
-    const recorded = await this.records.submit({
-      deliveryId,
-      attempt,
-      status: DELIVERY_STATUS[conclusion.outcome],
-      nextAttemptAt: nextAttemptAt(conclusion),
-      row,
+    const { target, slot } = prepared;
+    return traceAttempt(target, attempt, startTime, async (span) => {
+      const response = await this.send(target, slot, span.isRecording() ? attemptAttributes(target, attempt) : undefined);
+      const conclusion = conclude(response, attempt, target.delivery.scheduleOffset, this.config.retrySchedule);
+      traceConclusion(span, conclusion);
+      const row = attemptRow(target, attempt, response, AttemptTrigger.Scheduled);
+      const recorded = await this.records.submit({
+        deliveryId,
+        attempt,
+        status: DELIVERY_STATUS[conclusion.outcome],
+        nextAttemptAt: nextAttemptAt(conclusion),
+        row,
+      });
+      if (recorded) await this.followUp.after({ target, attempt, row, response, conclusion });
+      return DONE;
     });
-    if (recorded) await this.followUp.after({ target: prepared.target, attempt, row, response, conclusion });
-    return DONE;
   }
 
   /**
@@ -86,12 +93,17 @@ export class DeliveryService {
    * webhook-id. Success completes the delivery (any retry still scheduled then finds nothing to do); failure changes nothing.
    */
   async resend(deliveryId: string): Promise<void> {
+    const startTime = Date.now();
     const target = await this.targets.submit(deliveryId);
     if (!isComplete(target)) return;
-    const response = await this.send(target);
-    const row = attemptRow(target, 0, response, AttemptTrigger.Manual);
-    await this.deliveries.recordManualAttempt(row, succeeded(response));
-    await this.followUp.after({ target, attempt: 0, row, response, conclusion: succeeded(response) ? { outcome: 'succeeded' } : { outcome: 'failed' } });
+    await traceAttempt(target, 0, startTime, async (span) => {
+      const response = await this.send(target, undefined, span.isRecording() ? attemptAttributes(target, 0) : undefined);
+      const conclusion = succeeded(response) ? ({ outcome: 'succeeded' } as const) : ({ outcome: 'failed' } as const);
+      traceConclusion(span, conclusion);
+      const row = attemptRow(target, 0, response, AttemptTrigger.Manual);
+      await this.deliveries.recordManualAttempt(row, succeeded(response));
+      await this.followUp.after({ target, attempt: 0, row, response, conclusion });
+    });
   }
 
   /**
@@ -135,8 +147,11 @@ export class DeliveryService {
     return wait > 0 ? { kind: 'wait', ms: wait } : { kind: 'send', target, slot };
   }
 
-  /** Signs and POSTs; the endpoint's slot, when held, covers the request only, so recording never holds back the endpoint's next one. */
-  private async send({ message, endpoint }: Target, slot?: string): Promise<HttpOutcome> {
+  /**
+   * Signs and POSTs; the endpoint's slot, when held, covers the request only, so recording never holds back the
+   * endpoint's next one. `traced` is what the request's span carries when the attempt is traced.
+   */
+  private async send({ message, endpoint }: Target, slot?: string, traced?: Attributes): Promise<HttpOutcome> {
     // The endpoint's custom headers first, so they can never override the content type or the signature.
     const headers = {
       ...endpoint.headers,
@@ -145,7 +160,7 @@ export class DeliveryService {
       ...webhookHeaders(activeSecrets(endpoint.secrets), message.id, Math.floor(Date.now() / 1000), message.payload),
     };
     try {
-      return await this.client.post(endpoint.url, headers, message.payload);
+      return await this.client.post(endpoint.url, headers, message.payload, traced);
     } finally {
       if (slot) await this.gate.release(endpoint.id, slot);
     }

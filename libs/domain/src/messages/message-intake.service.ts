@@ -12,6 +12,8 @@ import {
   Message,
   MessageRepository,
 } from '@herald/persistence';
+import { trace } from '@opentelemetry/api';
+import { activeTraceparent, ATTR_HERALD_APP_ID, ATTR_HERALD_EVENT_TYPE, ATTR_HERALD_MESSAGE_ID } from '@herald/tracing';
 import { ApplicationInput, ApplicationService } from '../applications/application.service';
 import { DeliveryScheduler } from '../delivery/delivery-scheduler.service';
 import { FirstAttempts } from '../delivery/first-attempts.service';
@@ -41,6 +43,8 @@ export interface MessageInput {
 interface Submission {
   app: string;
   input: MessageInput;
+  /** The trace of the request that sent it: kept per message, since a batch mixes many requests' traces. */
+  traceparent: string | null;
 }
 
 /**
@@ -68,16 +72,20 @@ export class MessageIntake {
    * Accepts a message for the application `app` (id or uid): committed with its deliveries before this
    * returns. An unknown application is a NotFoundError, an eventId the application already has a ConflictError.
    */
-  accept(app: string, input: MessageInput): Promise<Message> {
-    return this.accepting.submit({ app, input });
+  async accept(app: string, input: MessageInput): Promise<Message> {
+    const message = await this.accepting.submit({ app, input, traceparent: activeTraceparent() });
+    trace
+      .getActiveSpan()
+      ?.setAttributes({ [ATTR_HERALD_APP_ID]: message.appId, [ATTR_HERALD_MESSAGE_ID]: message.id, [ATTR_HERALD_EVENT_TYPE]: message.eventType });
+    return message;
   }
 
   private async acceptBatch(batch: Submission[]): Promise<(Message | Error)[]> {
     const applications = await this.applications.findMany(batch.map(({ app }) => app));
     const results: (Message | Error)[] = [];
-    for (const { app, input } of batch) {
+    for (const { app, input, traceparent } of batch) {
       const application = applications.get(app) ?? (await this.createOnSend(app, input.application, applications));
-      results.push(application instanceof Error ? application : newMessage(application, input));
+      results.push(application instanceof Error ? application : newMessage(application, input, traceparent));
     }
     const messages = results.filter((result): result is Message => !(result instanceof Error));
     const duplicates = await this.duplicateEventIds(messages);
@@ -181,7 +189,7 @@ export class MessageIntake {
    * its filters say, its first attempt scheduled. Other endpoints of the application never see it.
    */
   async acceptFor(application: Application, endpoint: Endpoint, input: MessageInput): Promise<Message> {
-    const message = newMessage(application, input);
+    const message = newMessage(application, input, activeTraceparent());
     const deliveries = this.deliveryRows(message, [endpoint]);
     await this.messages.insertWithDeliveries([message], deliveries);
     await this.scheduler.schedule(deliveries);
@@ -218,7 +226,7 @@ export class MessageIntake {
   }
 }
 
-function newMessage(application: Application, input: MessageInput): Message {
+function newMessage(application: Application, input: MessageInput, traceparent: string | null): Message {
   const now = new Date();
   return {
     id: newId.message(),
@@ -233,6 +241,7 @@ function newMessage(application: Application, input: MessageInput): Message {
     createdAt: now,
     // Its deliveries are stored with it.
     fannedOutAt: now,
+    traceparent,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   MessageRepository,
   OPERATIONAL_APP_ID,
 } from '@herald/persistence';
+import { activeTraceparent } from '@herald/tracing';
 import { DeliveryScheduler } from '../delivery/delivery-scheduler.service';
 import { delayBeforeAttempt } from '../delivery/retry-schedule';
 import { endpointAccepts } from '../endpoints/endpoint-filter';
@@ -126,6 +127,8 @@ export class OperationalWebhooks {
         tags: null,
         createdAt: now,
         fannedOutAt: now,
+        // Its deliveries join the trace of what caused it (the attempt that disabled an endpoint…), if traced.
+        traceparent: activeTraceparent(),
       };
       const deliveries = endpoints.map((endpoint) => this.deliveryRow(message, endpoint, now));
       await this.messages.insertWithDeliveries([message], deliveries);

@@ -19,6 +19,8 @@ export class Message {
   @JsonColumn({ nullable: true }) channels: string[] | null;
   @JsonColumn({ nullable: true }) tags: string[] | null;
   @TimestampColumn({ name: 'created_at' }) createdAt: Date;
+  /** The W3C traceparent of the request that created it, when traced: every attempt of its deliveries continues that trace. */
+  @Column({ type: 'varchar', length: 128, nullable: true }) traceparent: string | null;
   @Index('ix_messages_fanned_out')
   @TimestampColumn({ name: 'fanned_out_at', nullable: true })
   fannedOutAt: Date | null;

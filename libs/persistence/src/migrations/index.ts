@@ -6,6 +6,7 @@ import { Svix21764000000000 } from './1764000000000-svix-2';
 import { AccessTokens1764200000000 } from './1764200000000-access-tokens';
 import { OperationalWebhooks1764300000000 } from './1764300000000-operational-webhooks';
 import { Integrations1764320000000 } from './1764320000000-integrations';
+import { MessageTraceparent1764400000000 } from './1764400000000-message-traceparent';
 
 /** Every migration, in order. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AccessTokens1764200000000,
   OperationalWebhooks1764300000000,
   Integrations1764320000000,
+  MessageTraceparent1764400000000,
 ];
