@@ -40,14 +40,16 @@ describe('health: readiness and liveness', () => {
     workDir = mkdtempSync(join(tmpdir(), 'herald-health-'));
     const token = `health-token-${randomBytes(8).toString('hex')}`;
     const heraldPort = await freePort();
-    herald = await new HeraldProcess(
+    // Kept before it is ready, so that afterAll stops it even when it never gets there.
+    herald = new HeraldProcess(
       ENTRYPOINT.allInOne,
       { REDIS_URL: redis.url, DATABASE_URL: databaseUrl.toString(), HERALD_PORT: String(heraldPort), HERALD_API_TOKEN: token },
       workDir,
-    ).ready();
+    );
+    await herald.ready(60_000);
     base = `http://127.0.0.1:${heraldPort}`;
     svix = new Svix(token, { serverUrl: base });
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await herald?.stop();

@@ -7,3 +7,4 @@ export * from './http';
 export * from './svix-error.filter';
 export * from './schema-validation.pipe';
 export * from './openapi-responses';
+export * from './logging';

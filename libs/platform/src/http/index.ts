@@ -3,3 +3,4 @@ export * from './json-body';
 export * from './rate-limit';
 export * from './security-headers';
 export * from './send-error';
+export * from './request-logging';
