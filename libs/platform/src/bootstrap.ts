@@ -6,9 +6,10 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { Logger } from 'pino';
 import { stringifyWithRawJson } from '@herald/api';
 import { ConfigError, HeraldConfig, loadConfig, redactUrl } from '@herald/config';
+import { Metrics } from '@herald/live';
 import { probeRedis } from '@herald/queue';
 import { HeraldModule } from './herald.module';
-import { limitRequestRates, logRequests, parseJsonBodies, registerIdempotency, sendSecurityHeaders } from './http';
+import { limitRequestRates, logRequests, measureRequests, parseJsonBodies, registerIdempotency, sendSecurityHeaders } from './http';
 import { createPinoLogger, PinoNestLogger, requestIdOf } from './logging';
 import { serveOpenApi } from './openapi';
 
@@ -24,6 +25,8 @@ export async function createHerald(config: HeraldConfig, apps: Type[], role: Her
   });
   app.enableShutdownHooks();
   logRequests(app, logger);
+  app.get(Metrics).labelRole(role);
+  measureRequests(app);
   // Cookies are parsed first, so that every hook after it can identify the caller.
   await app.register(fastifyCookie as never);
   await sendSecurityHeaders(app);
@@ -62,8 +65,9 @@ export async function runHerald(name: HeraldRole, apps: Type[]): Promise<void> {
   // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).
   const startup = logger.child({ context: 'Herald' }, { level: 'info' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  startup.info(`Herald ${name} is up: API at ${url}/api/v1 (database ${redactUrl(config.databaseUrl)}, Redis ${redactUrl(config.redisUrl)})`);
+  // The token first: "is up" is the line scripts wait for, and everything it announces is said by then.
   if (config.apiTokenGenerated) {
     startup.info(`Generated an API token (saved in ${config.dataDir}/api-token; shown only this once): ${config.apiToken}`);
   }
+  startup.info(`Herald ${name} is up: API at ${url}/api/v1 (database ${redactUrl(config.databaseUrl)}, Redis ${redactUrl(config.redisUrl)})`);
 }

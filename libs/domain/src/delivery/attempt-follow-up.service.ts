@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AttemptOutcome } from '@herald/contract';
-import { LiveFeed } from '@herald/live';
+import { LiveFeed, Metrics } from '@herald/live';
 import type { DeliveryTarget } from '@herald/persistence';
 import { EndpointHealth } from '../endpoints/endpoint-health.service';
 import type { Conclusion } from './conclusion';
@@ -28,6 +28,7 @@ export class AttemptFollowUp {
     private readonly health: EndpointHealth,
     private readonly scheduler: DeliveryScheduler,
     private readonly live: LiveFeed,
+    private readonly metrics: Metrics,
   ) {}
 
   async after({ target, attempt, response, conclusion }: RecordedAttempt): Promise<void> {
@@ -39,6 +40,8 @@ export class AttemptFollowUp {
     const nextAttemptAt = conclusion.outcome === 'retrying' ? conclusion.nextAttemptAt : null;
     if (nextAttemptAt) await this.scheduler.schedule([{ id: delivery.id, attemptCount: attempt, nextAttemptAt }]);
     await this.publish(target, attempt, response, conclusion.outcome, nextAttemptAt);
+    const sinceAccepted = (Date.now() - message.createdAt.getTime()) / 1_000;
+    this.metrics.deliveryLatency.observe({ attempt: attempt === 0 ? 'manual' : attempt === 1 ? 'first' : 'retry', outcome: conclusion.outcome }, sinceAccepted);
     const log = {
       msg: 'attempt',
       appId: delivery.appId,

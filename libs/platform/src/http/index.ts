@@ -4,3 +4,4 @@ export * from './rate-limit';
 export * from './security-headers';
 export * from './send-error';
 export * from './request-logging';
+export * from './request-metrics';
