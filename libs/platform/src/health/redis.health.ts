@@ -3,8 +3,10 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { REDIS_CLIENT } from '@herald/queue';
 
+const DOWN = new Set(['reconnecting', 'close', 'end']);
+
 /**
- * Redis answers a PING on Herald's shared client. A client that is not connected fails at once (its
+ * Redis answers a PING on Herald's shared client. A client that lost its connection fails at once (its
  * status says why) instead of waiting in the offline queue for the timeout.
  */
 @Injectable()
@@ -18,7 +20,8 @@ export class RedisHealthIndicator {
     return this.indicators
       .check(key)
       .attempt(async () => {
-        if (this.redis.status !== 'ready') throw new Error(`not connected (${this.redis.status})`);
+        // Lost (reconnecting after a drop, or closed): down now. Still connecting at boot: the PING waits for it.
+        if (DOWN.has(this.redis.status)) throw new Error(`not connected (${this.redis.status})`);
         await this.redis.ping();
       })
       .withTimeout(timeoutMs);
