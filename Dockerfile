@@ -36,7 +36,9 @@ RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8071
 VOLUME /app/data
-HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.HERALD_PORT||8071)+'/api/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Liveness (the process answers), not readiness: orchestrators that act on Docker's health (Swarm) replace an
+# unhealthy container, and a restart cures no Redis or database outage. docker-compose.yml asks readiness instead.
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.HERALD_PORT||8071)+'/api/v1/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["tini", "--"]
 # The command of `npm run start:all-in-one`, without npm: the shell only expands HERALD_MAX_HEAP_MB, then
 # exec hands its process to node, so tini signals node itself. docker-compose.yml's commands do the same.

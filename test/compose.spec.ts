@@ -83,6 +83,19 @@ describe('docker-compose.yml', () => {
     expect(compose.services.delivery.ports).toBeUndefined();
   });
 
+  it('asks readiness of the apps (503 while Redis or the database is down), while the image itself asks liveness', () => {
+    for (const name of ['ingest', 'delivery', 'admin']) {
+      const { test, timeout } = compose.services[name].healthcheck;
+      expect(test[0]).toBe('CMD');
+      expect(test.join(' ')).toMatch(/\/api\/v1\/health'/);
+      // Longer than the readiness checks' own 2 s bound, so a 503 arrives before the probe gives up.
+      expect(dockerDuration(timeout)).toBeGreaterThan(2_000);
+    }
+    expect(compose.services.migrate.healthcheck).toEqual({ disable: true });
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\/api\/v1\/health\/live'/m);
+  });
+
   it('starts the apps only after migrations completed', () => {
     for (const name of ['ingest', 'delivery', 'admin']) {
       expect(compose.services[name].depends_on.migrate.condition).toBe('service_completed_successfully');

@@ -256,6 +256,14 @@ describe('the Dockerfile, followed step by step', () => {
         const serviceEnv = await env();
         const proc = await start(serviceEnv, command(service)).ready();
         expect((await fetch(`http://127.0.0.1:${serviceEnv.HERALD_PORT}/api/v1/health`)).status).toBe(204);
+        // The service's compose healthcheck (readiness), run as Docker runs it in the container.
+        const healthcheck = (compose.services[service].healthcheck.test as string[]).slice(1);
+        const checked = await runCommand(healthcheck, {
+          cwd: appDir,
+          env: containerEnv(serviceEnv),
+          timeoutMs: dockerDuration(compose.services[service].healthcheck.timeout),
+        });
+        expect({ code: checked.code, output: checked.output }).toEqual({ code: 0, output: '' });
         const argv = proc.cmdline();
         expect(basename(argv[0])).toBe('node');
         expect(argv).toContain('--max-old-space-size=320');

@@ -57,6 +57,7 @@ interface Route {
 
 const PUBLIC_ROUTES = new Set([
   'GET /api/v1/health',
+  'GET /api/v1/health/live',
   'GET /metrics',
   'GET /api/v1/auth/session',
   'GET /api/docs',

@@ -26,7 +26,8 @@ export class PrivateRedis {
 
   /** Gone at once, like a crash: everything in it is lost. */
   async kill(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
+    // A killed server has a signalCode and no exitCode: waiting for its exit again would never end.
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGKILL');
     await once(this.child, 'exit');
   }

@@ -4,6 +4,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { DomainModule } from '@herald/domain';
+import { Metrics } from '@herald/live';
 import { QueueName } from '@herald/queue';
 import { ApplicationController } from './application.controller';
 import { AttemptController } from './attempt.controller';
@@ -57,4 +58,9 @@ import { PortalAccessController } from './access/portal-access.controller';
   ],
   providers: [LiveBus, LiveEventReader, StatsTicker, StreamSlots, BullBoardAuth, AdminUi, PortalUi, ApplicationPipe],
 })
-export class AdminModule {}
+export class AdminModule {
+  // Queue depths are global: the admin app exports them, not every ingest and delivery replica.
+  constructor(metrics: Metrics) {
+    metrics.exportQueueDepths();
+  }
+}

@@ -22,6 +22,16 @@ describe('config', () => {
     });
   });
 
+  it("logs at pino's levels, info by default, and still takes Nest's names log and verbose", () => {
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir }).logLevel).toBe('info');
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_LOG_LEVEL: 'trace' }).logLevel).toBe('trace');
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_LOG_LEVEL: 'log' }).logLevel).toBe('info');
+    expect(loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_LOG_LEVEL: 'verbose' }).logLevel).toBe('trace');
+    expect(() => loadConfig({ HERALD_DATA_DIR: dataDir, HERALD_LOG_LEVEL: 'loud' })).toThrow(
+      'HERALD_LOG_LEVEL: expected fatal, error, warn, info, debug or trace',
+    );
+  });
+
   it('reads every variable it is given', () => {
     const config = loadConfig({
       HERALD_DATA_DIR: dataDir,

@@ -123,7 +123,11 @@ const schema = z.object({
   HERALD_SSE_MAX_PER_TOKEN: int(1, 10_000).default(10),
   HERALD_SSE_BUFFER_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
   HERALD_STREAM_TOKEN_TTL: duration.default(900_000),
-  HERALD_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  // pino's levels; Nest's names `log` and `verbose` (the earlier settings) still mean info and trace.
+  HERALD_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'log', 'verbose'], { message: 'expected fatal, error, warn, info, debug or trace' })
+    .default('info')
+    .transform((level) => (level === 'log' ? 'info' : level === 'verbose' ? 'trace' : level)),
   HERALD_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   HERALD_MAX_JSON_DEPTH: int(2, 1_000).default(64),
   HERALD_PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL users reach Herald at, such as https://herald.example.com' }).optional(),

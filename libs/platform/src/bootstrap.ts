@@ -1,38 +1,35 @@
+import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
-import { ConsoleLogger, LogLevel, Type } from '@nestjs/common';
+import { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { stringifyWithRawJson } from '@herald/api';
 import { ConfigError, HeraldConfig, loadConfig, redactUrl } from '@herald/config';
+import { Metrics } from '@herald/live';
 import { probeRedis } from '@herald/queue';
 import { startTracing } from '@herald/tracing';
 import { HeraldModule } from './herald.module';
-import { limitRequestRates, parseJsonBodies, registerIdempotency, sendSecurityHeaders, traceRequests } from './http';
+import { limitRequestRates, logRequests, measureRequests, parseJsonBodies, registerIdempotency, sendSecurityHeaders, traceRequests } from './http';
+import { createPinoLogger, PinoNestLogger, requestIdOf } from './logging';
 import { serveOpenApi } from './openapi';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-export function createLogger(config: HeraldConfig): ConsoleLogger {
-  const logLevels = LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
-  // One line per entry in text mode too: structured fields stay greppable.
-  return new ConsoleLogger({
-    logLevels,
-    json: config.logFormat === 'json',
-    colors: config.logFormat === 'text' && process.stdout.isTTY,
-    compact: true,
-    breakLength: Infinity,
-  });
-}
+/** Which apps a process runs: a label on its logs and metrics. */
+export type HeraldRole = 'all-in-one' | 'ingest' | 'delivery' | 'admin';
 
 /** Builds a Herald process running `apps`, on Fastify, ready to `listen`. */
-export async function createHerald(config: HeraldConfig, apps: Type[]): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.maxPayloadBytes });
+export async function createHerald(config: HeraldConfig, apps: Type[], role: HeraldRole = 'all-in-one', logger?: Logger): Promise<NestFastifyApplication> {
+  logger ??= createPinoLogger(config, role);
+  const adapter = new FastifyAdapter({ bodyLimit: config.maxPayloadBytes, genReqId: (request: IncomingMessage) => requestIdOf(request.headers) });
   const app = await NestFactory.create<NestFastifyApplication>(HeraldModule.forRoot(config, apps), adapter, {
-    logger: createLogger(config),
+    logger: new PinoNestLogger(logger),
   });
   app.enableShutdownHooks();
   // First, so that a request's span covers every hook after it.
   if (config.tracing) traceRequests(app);
+  logRequests(app, logger);
+  app.get(Metrics).labelRole(role);
+  measureRequests(app);
   // Cookies are parsed first, so that every hook after it can identify the caller.
   await app.register(fastifyCookie as never);
   await sendSecurityHeaders(app);
@@ -48,7 +45,7 @@ export async function createHerald(config: HeraldConfig, apps: Type[]): Promise<
  * The entrypoint of every Herald process: validate config, check Redis, boot, listen, say where.
  * Problems a user can fix (bad config, no Redis) end the process with one clear message, not a stack.
  */
-export async function runHerald(name: string, apps: Type[]): Promise<void> {
+export async function runHerald(name: HeraldRole, apps: Type[]): Promise<void> {
   let config: HeraldConfig;
   try {
     config = loadConfig();
@@ -67,14 +64,16 @@ export async function runHerald(name: string, apps: Type[]): Promise<void> {
   }
   // Before the app is built: its spans need the SDK registered (HeraldModule flushes it on shutdown).
   if (config.tracing) await startTracing(config.tracing, name === 'all-in-one' ? 'herald' : `herald-${name}`);
-  const app = await createHerald(config, apps);
+  const logger = createPinoLogger(config, name);
+  const app = await createHerald(config, apps, name, logger);
   await app.listen(config.port, config.host);
   // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).
-  const logger = createLogger({ ...config, logLevel: 'log' });
+  const startup = logger.child({ context: 'Herald' }, { level: 'info' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const proxy = config.proxyUrl ? `, deliveries through ${redactUrl(config.proxyUrl)}` : '';
-  logger.log(`Herald ${name} is up: API at ${url}/api/v1 (database ${redactUrl(config.databaseUrl)}, Redis ${redactUrl(config.redisUrl)}${proxy})`, 'Herald');
+  // The token first: "is up" is the line scripts wait for, and everything it announces is said by then.
   if (config.apiTokenGenerated) {
-    logger.log(`Generated an API token (saved in ${config.dataDir}/api-token; shown only this once): ${config.apiToken}`, 'Herald');
+    startup.info(`Generated an API token (saved in ${config.dataDir}/api-token; shown only this once): ${config.apiToken}`);
   }
+  startup.info(`Herald ${name} is up: API at ${url}/api/v1 (database ${redactUrl(config.databaseUrl)}, Redis ${redactUrl(config.redisUrl)}${proxy})`);
 }

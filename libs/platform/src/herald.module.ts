@@ -1,12 +1,13 @@
 import { DynamicModule, Global, Logger, Module, OnApplicationShutdown, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, HeraldConfig } from '@herald/config';
 import { LiveModule } from '@herald/live';
 import { PersistenceModule } from '@herald/persistence';
 import { QueueModule } from '@herald/queue';
 import { stopTracing } from '@herald/tracing';
 import { AccessTokens, Authenticator, AuthGuard, Integrations, OperatorSessions, StreamTokens } from './auth';
-import { HealthController } from './health.controller';
+import { HealthController, RedisHealthIndicator } from './health';
 import { MetricsController } from './metrics.controller';
 import { SchemaValidationPipe } from './schema-validation.pipe';
 import { SvixErrorFilter } from './svix-error.filter';
@@ -21,7 +22,14 @@ export class HeraldModule implements OnApplicationShutdown {
   static forRoot(config: HeraldConfig, apps: Type[]): DynamicModule {
     return {
       module: HeraldModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(config), QueueModule.forRoot(config), LiveModule, ...apps],
+      imports: [
+        ConfigModule.forRoot(config),
+        PersistenceModule.forRoot(config),
+        QueueModule.forRoot(config),
+        LiveModule,
+        TerminusModule.forRoot({ logger: false }),
+        ...apps,
+      ],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -32,6 +40,7 @@ export class HeraldModule implements OnApplicationShutdown {
         StreamTokens,
         AccessTokens,
         Integrations,
+        RedisHealthIndicator,
       ],
       exports: [Authenticator, OperatorSessions, StreamTokens, AccessTokens, Integrations],
     };

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AttemptOutcome } from '@herald/contract';
-import { LiveFeed } from '@herald/live';
+import { LiveFeed, Metrics } from '@herald/live';
 import type { DeliveryTarget, MessageAttempt } from '@herald/persistence';
 import { EndpointHealth } from '../endpoints/endpoint-health.service';
 import { OperationalWebhooks } from '../operational-webhooks/operational-webhook.service';
@@ -33,6 +33,7 @@ export class AttemptFollowUp {
     private readonly scheduler: DeliveryScheduler,
     private readonly live: LiveFeed,
     private readonly operators: OperationalWebhooks,
+    private readonly metrics: Metrics,
   ) {}
 
   async after({ target, attempt, row, response, conclusion }: RecordedAttempt): Promise<void> {
@@ -45,6 +46,8 @@ export class AttemptFollowUp {
     if (nextAttemptAt) await this.scheduler.schedule([{ id: delivery.id, attemptCount: attempt, nextAttemptAt }]);
     if (attempt > 0) await this.operators.attemptConcluded(target, row, conclusion.outcome);
     await this.publish(target, attempt, response, conclusion.outcome, nextAttemptAt);
+    const sinceAccepted = (Date.now() - message.createdAt.getTime()) / 1_000;
+    this.metrics.deliveryLatency.observe({ attempt: attempt === 0 ? 'manual' : attempt === 1 ? 'first' : 'retry', outcome: conclusion.outcome }, sinceAccepted);
     const log = {
       msg: 'attempt',
       appId: delivery.appId,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Batcher } from '@herald/batching';
 import { HeraldConfig } from '@herald/config';
+import { Metrics } from '@herald/live';
 import {
   Application,
   Delivery,
@@ -66,6 +67,7 @@ export class MessageIntake {
     private readonly scheduler: DeliveryScheduler,
     private readonly firstAttempts: FirstAttempts,
     private readonly config: HeraldConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -108,7 +110,10 @@ export class MessageIntake {
       // Whatever refused the batch (a concurrent writer of the same eventId) refuses only its own message.
       for (const message of fresh) outcome.set(message, (await this.store([message], deliveriesOf)) ?? message);
     }
-    const stored = fresh.filter((message) => outcome.get(message) === message).flatMap((message) => deliveriesOf.get(message)!);
+    const accepted = fresh.filter((message) => outcome.get(message) === message);
+    const stored = accepted.flatMap((message) => deliveriesOf.get(message)!);
+    this.metrics.messagesAccepted.inc(accepted.length);
+    this.metrics.deliveriesCreated.inc(stored.length);
     const leaseEnd = leasedAt + this.firstAttempts.leaseMs;
     try {
       await this.firstAttempts.hand(

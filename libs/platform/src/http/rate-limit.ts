@@ -7,7 +7,7 @@ import { Authenticator } from '../auth';
 import { sendError } from './send-error';
 
 /** Routes a load balancer or Prometheus polls: never limited. */
-const UNLIMITED_ROUTES = new Set(['/api/v1/health', '/metrics']);
+const UNLIMITED_ROUTES = new Set(['/api/v1/health', '/api/v1/health/live', '/metrics']);
 
 /**
  * Per-credential rate limiting, shared by every instance through Redis (@fastify/rate-limit's Redis store):
