@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ApiException, Svix } from 'svix';
+import { Svix } from 'svix';
 import { Svix as Svix1 } from 'svix1';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
@@ -9,6 +9,7 @@ import { MessageAttempt, OPERATIONAL_APP_ID } from '@herald/persistence';
 import { DATABASE_KINDS } from '../support/databases';
 import { startTestHerald, TestHerald } from '../support/herald';
 import { Receiver, ReceivedWebhook } from '../support/receiver';
+import { rejection } from '../support/svix';
 import { sleep, waitFor } from '../support/wait';
 
 /**
@@ -29,16 +30,6 @@ interface OperationalEvent {
 
 let sequence = 0;
 const unique = (prefix: string) => `${prefix}-${++sequence}-${randomBytes(3).toString('hex')}`;
-
-async function rejection(call: Promise<unknown>): Promise<ApiException<any>> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof ApiException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail with an ApiException');
-}
 
 /**
  * An endpoint that answers 500 at once; after `holdNext()`, it holds the next `count` requests until all of them

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ApiException, MessageStatus, messageInRaw, Ordering, StatusCodeClass, Svix } from 'svix';
+import { MessageStatus, messageInRaw, Ordering, StatusCodeClass, Svix } from 'svix';
 import { Svix as Svix1 } from 'svix1';
 import { Webhook } from 'standardwebhooks';
 import { DATABASE_KINDS } from '../support/databases';
 import { startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
+import { rejection } from '../support/svix';
 import { waitFor } from '../support/wait';
 
 /**
@@ -21,17 +22,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 let sequence = 0;
 const unique = (prefix: string) => `${prefix}-${++sequence}-${randomBytes(3).toString('hex')}`;
 const until = <T>(what: string, check: () => T | Promise<T>) => waitFor(what, check, 10_000);
-
-/** The ApiException a call fails with. */
-async function rejection(call: Promise<unknown>): Promise<ApiException<any>> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof ApiException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail with an ApiException');
-}
 
 describe.each(DATABASE_KINDS)('Svix API through svix 2.x (%s)', (database) => {
   let herald: TestHerald;

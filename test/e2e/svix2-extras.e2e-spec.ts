@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ApiException, AppPortalCapability, Svix } from 'svix';
+import { AppPortalCapability, Svix } from 'svix';
 import { Webhook } from 'standardwebhooks';
 import { DATABASE_KINDS } from '../support/databases';
 import { startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
+import { rejection } from '../support/svix';
 import { waitFor } from '../support/wait';
 
 /**
@@ -19,17 +20,6 @@ const unique = (prefix: string) => `${prefix}-${++sequence}-${randomBytes(3).toS
 const until = <T>(what: string, check: () => T | Promise<T>) => waitFor(what, check, 10_000);
 
 const sortById = <T extends { appId: string }>(rows: T[]) => [...rows].sort((a, b) => a.appId.localeCompare(b.appId));
-
-/** The ApiException a call fails with. */
-async function rejection(call: Promise<unknown>): Promise<ApiException<any>> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof ApiException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail with an ApiException');
-}
 
 describe.each(DATABASE_KINDS)('the rest of the Svix API through svix 2.x (%s)', (database) => {
   let herald: TestHerald;
