@@ -42,7 +42,7 @@ describe('benchmark harness (npm run bench -- --quick)', () => {
       ['herald', 'noisy-clean', 'sqlite'],
       ['herald', 'noisy-hanging', 'sqlite'],
       ['herald', 'sse', 'sqlite'],
-      ['Herald split: 3 processes', 'burst-1', 'postgres'],
+      ['Herald split: 4 processes', 'burst-1', 'postgres'],
     ];
     for (const [system, key, database] of expected)
       expect({ system, key, database, found: Boolean(find(system, key, database)) }).toEqual({ system, key, database, found: true });
