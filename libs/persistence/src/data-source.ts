@@ -25,6 +25,7 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('synchronous = NORMAL');
         db.pragma('busy_timeout = 5000');
+        db.pragma('mmap_size = 268435456');
       },
     };
   }
