@@ -84,6 +84,47 @@ describe('Herald processes', () => {
       }
     });
 
+    it.each([
+      ['on a worker thread of its own (the default)', 'true', ['delivery', 'main']],
+      ['on the main thread with HERALD_DELIVERY_THREAD=false', 'false', ['main']],
+    ])('delivers %s, its attempts counted at /metrics', async (_, thread, stoppedThreads) => {
+      const receiver = await new Receiver().start();
+      try {
+        const port = await freePort();
+        const token = `thread-token-${randomBytes(8).toString('hex')}`;
+        const env = {
+          REDIS_URL,
+          HERALD_PORT: String(port),
+          HERALD_QUEUE_PREFIX: prefix,
+          HERALD_API_TOKEN: token,
+          HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+          HERALD_DELIVERY_THREAD: thread,
+          HERALD_LOG_FORMAT: 'json',
+        };
+        const herald = await run(ENTRYPOINT.allInOne, env, workDir).ready();
+        const svix = new Svix(token, { serverUrl: `http://127.0.0.1:${port}` });
+        const app = await svix.application.create({ name: 'Threads' });
+        await svix.endpoint.create(app.id, { url: receiver.on('/hook', { status: 200 }) });
+        for (let i = 0; i < 5; i++) await svix.message.create(app.id, { eventType: 'thread.test', payload: { i } });
+        await waitFor('five deliveries', () => receiver.at('/hook').length === 5);
+
+        // The delivery thread's counters reach the main thread's scrape, summed with its own.
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        expect(metrics).toContain('herald_deliveries_total{outcome="succeeded",role="all-in-one"} 5');
+        expect(metrics).toContain('herald_messages_accepted_total{role="all-in-one"} 5');
+
+        expect(await herald.stop()).toBe(true);
+        const stopped = herald.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { msg: string; thread?: string })
+          .filter((line) => line.msg.startsWith('Stopped'));
+        expect(stopped.map((line) => line.thread ?? 'main').sort()).toEqual(stoppedThreads);
+      } finally {
+        await receiver.stop();
+      }
+    });
+
     it('says in one line that Redis is unreachable and how to start one', async () => {
       const herald = run(ENTRYPOINT.allInOne, { REDIS_URL: 'redis://127.0.0.1:1', HERALD_PORT: String(await freePort()) }, workDir);
       expect(await herald.exited()).toBe(1);

@@ -1,4 +1,4 @@
 import { runHerald } from '@herald/platform';
-import { ALL_APPS } from './herald-apps';
+import { ALL_APPS, ALL_APPS_DELIVERING_ON_A_THREAD } from './herald-apps';
 
-void runHerald('all-in-one', ALL_APPS);
+void runHerald('all-in-one', (config) => (config.deliveryThread ? ALL_APPS_DELIVERING_ON_A_THREAD : ALL_APPS));

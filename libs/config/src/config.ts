@@ -100,6 +100,7 @@ const schema = z.object({
   HERALD_RETRY_SCHEDULE: durationList.default([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
   HERALD_DELIVERY_TIMEOUT: duration.default(15_000),
   HERALD_DELIVERY_CONCURRENCY: int(1, 10_000).default(64),
+  HERALD_DELIVERY_THREAD: flag.default(true),
   HERALD_ENDPOINT_CONCURRENCY: int(1, 10_000).default(32),
   HERALD_QUEUE_PREFIX: z
     .string()
@@ -177,6 +178,8 @@ export abstract class HeraldConfig {
   retrySchedule!: number[];
   deliveryTimeoutMs!: number;
   deliveryConcurrency!: number;
+  /** The all-in-one runs delivery on a worker thread of its own (a second core), not on the HTTP thread. */
+  deliveryThread!: boolean;
   /** Attempts in flight to one endpoint, across every delivery process. */
   endpointConcurrency!: number;
   queuePrefix!: string;
@@ -265,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     retrySchedule: e.HERALD_RETRY_SCHEDULE,
     deliveryTimeoutMs: e.HERALD_DELIVERY_TIMEOUT,
     deliveryConcurrency: e.HERALD_DELIVERY_CONCURRENCY,
+    deliveryThread: e.HERALD_DELIVERY_THREAD,
     endpointConcurrency: e.HERALD_ENDPOINT_CONCURRENCY,
     queuePrefix: e.HERALD_QUEUE_PREFIX,
     maxPayloadBytes: e.HERALD_MAX_PAYLOAD_BYTES,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import { QueueDepths } from '@herald/queue';
 
 /** Seconds, from a millisecond through a day: HTTP requests, attempts, and deliveries that waited for retries. */
@@ -10,9 +10,14 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
  * Labels stay bounded: outcomes, queue names, route templates and status classes, never an application,
  * endpoint or URL. Every series also carries `role` (all-in-one, ingest, delivery, admin), set at start-up.
  */
+/** One thread's metrics as `Registry.getMetricsAsJSON` gives them. */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
+  /** Other threads of this process whose metrics every scrape adds to this one's. */
+  private readonly threads: (() => Promise<MetricsSnapshot>)[] = [];
 
   readonly deliveries = new Counter({
     name: 'herald_deliveries_total',
@@ -68,6 +73,23 @@ export class Metrics {
   constructor(private readonly depths: QueueDepths) {
     // Node.js's own under their standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds…).
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** What /metrics serves: this thread's metrics, summed with those of the process's other threads. */
+  async exposition(): Promise<string> {
+    if (this.threads.length === 0) return this.registry.metrics();
+    const snapshots = await Promise.all([this.registry.getMetricsAsJSON(), ...this.threads.map((snapshot) => snapshot())]);
+    return AggregatorRegistry.aggregate(snapshots).metrics();
+  }
+
+  /** Adds another thread's metrics (the all-in-one's delivery thread) to every scrape. */
+  includeThread(snapshot: () => Promise<MetricsSnapshot>): void {
+    this.threads.push(snapshot);
+  }
+
+  /** Herald's own series, for another thread to include (Node.js's are the process's, so the main thread has them). */
+  async ownSnapshot(): Promise<MetricsSnapshot> {
+    return (await this.registry.getMetricsAsJSON()).filter((metric) => metric.name.startsWith('herald_'));
   }
 
   /** Which process this is, on every series. */

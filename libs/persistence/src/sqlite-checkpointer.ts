@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
 
 /** How often the background thread folds the WAL back into the database file. */
@@ -39,6 +39,8 @@ export class SqliteCheckpointer implements OnApplicationBootstrap, OnApplication
     (this.db.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }).databaseConnection.pragma(
       `wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`,
     );
+    // One checkpointer per process: the all-in-one's delivery thread shares the main thread's.
+    if (!isMainThread) return;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS },

@@ -45,7 +45,7 @@ export async function createHerald(config: HeraldConfig, apps: Type[], role: Her
  * The entrypoint of every Herald process: validate config, check Redis, boot, listen, say where.
  * Problems a user can fix (bad config, no Redis) end the process with one clear message, not a stack.
  */
-export async function runHerald(name: HeraldRole, apps: Type[]): Promise<void> {
+export async function runHerald(name: HeraldRole, apps: Type[] | ((config: HeraldConfig) => Type[])): Promise<void> {
   let config: HeraldConfig;
   try {
     config = loadConfig();
@@ -65,7 +65,7 @@ export async function runHerald(name: HeraldRole, apps: Type[]): Promise<void> {
   // Before the app is built: its spans need the SDK registered (HeraldModule flushes it on shutdown).
   if (config.tracing) await startTracing(config.tracing, name === 'all-in-one' ? 'herald' : `herald-${name}`);
   const logger = createPinoLogger(config, name);
-  const app = await createHerald(config, apps, name, logger);
+  const app = await createHerald(config, typeof apps === 'function' ? apps(config) : apps, name, logger);
   await app.listen(config.port, config.host);
   // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).
   const startup = logger.child({ context: 'Herald' }, { level: 'info' });

@@ -28,6 +28,6 @@ export class MetricsController {
     if (this.token && !(presented && this.token.matches(presented))) {
       throw new ApiError(HttpStatus.UNAUTHORIZED, 'authentication_failed', 'Metrics need Authorization: Bearer <HERALD_METRICS_TOKEN>');
     }
-    return this.metrics.registry.metrics();
+    return this.metrics.exposition();
   }
 }

@@ -34,6 +34,8 @@ export class FirstAttempts {
   private running = 0;
   private idle?: () => void;
   private local = false;
+  /** The all-in-one's delivery thread, when delivery runs on one: batches go to it as a message instead of a job. */
+  private thread?: (batch: FirstAttemptsJob) => void;
   /** First attempts whose lease is nearly out, queued as delayed jobs in batches. */
   private readonly overdue = new Batcher<string, void>(
     async (ids) => {
@@ -59,6 +61,14 @@ export class FirstAttempts {
     this.local = true;
   }
 
+  /**
+   * Called by the all-in-one's main thread while its delivery thread runs (and with nothing once it stops): first
+   * attempts of this thread's ingest go there in memory. A batch the thread cannot take then becomes a job there.
+   */
+  makeOnThread(thread: ((batch: FirstAttemptsJob) => void) | undefined): void {
+    this.thread = thread;
+  }
+
   /** Hands over committed deliveries whose lease began at `leasedAt`. Resolves once they are taken, not once attempted. */
   async hand(deliveryIds: string[], leasedAt: number): Promise<void> {
     if (deliveryIds.length === 0) return;
@@ -66,6 +76,7 @@ export class FirstAttempts {
       void this.make(deliveryIds, leasedAt);
       return;
     }
+    if (this.thread) return this.thread({ deliveryIds, leasedAt });
     await this.queue.add(JOB_NAME[QueueName.FirstAttempts], { deliveryIds, leasedAt }, { jobId: jobId.firstAttempts(deliveryIds) });
   }
 
