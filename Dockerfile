@@ -42,4 +42,4 @@ HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(
 ENTRYPOINT ["tini", "--"]
 # The command of `npm run start:all-in-one`, without npm: the shell only expands HERALD_MAX_HEAP_MB, then
 # exec hands its process to node, so tini signals node itself. docker-compose.yml's commands do the same.
-CMD ["sh", "-c", "exec node --max-old-space-size=${HERALD_MAX_HEAP_MB:-512} --max-semi-space-size=16 dist/apps/all-in-one/src/main.js"]
+CMD ["sh", "-c", "exec node --max-old-space-size=${HERALD_MAX_HEAP_MB:-512} --max-semi-space-size=8 dist/apps/all-in-one/src/main.js"]

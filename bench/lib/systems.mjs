@@ -1,6 +1,6 @@
 // The systems under test, each in a process of its own: Herald all-in-one (as `npm start` runs it) and
 // baseline (a). Each gets its own database and Redis key prefix, removed again when it stops.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -9,6 +9,14 @@ import { peakRssMb, rssMb, startNode, stopChild } from './processes.mjs';
 import { freePort, REDIS_URL, REPO } from './util.mjs';
 
 const entry = (app) => join(REPO, `dist/apps/${app}/src/main.js`);
+const START_SCRIPTS = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts;
+
+/** The heap settings `npm run start:<app>` gives Herald (package.json), then any flags to try (HERALD_BENCH_NODE_FLAGS). */
+function nodeFlags(app) {
+  const semiSpace = /--max-semi-space-size=(\d+)/.exec(START_SCRIPTS[`start:${app}`])[1];
+  const heap = [`--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 512}`, `--max-semi-space-size=${semiSpace}`];
+  return [...heap, ...(process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+}
 const BASELINE_ENTRY = join(REPO, 'bench/baseline-bullmq.mjs');
 
 /**
@@ -37,13 +45,10 @@ export async function startHerald({ database, runId, index, env = {}, split = fa
       undo.push(() => dropDatabase(pgName));
     }
     const token = `bench-token-${runId}-${index}-0000`;
-    // The heap settings `npm start` gives Herald (package.json), then any flags to try.
-    const heap = [`--max-old-space-size=${process.env.HERALD_MAX_HEAP_MB ?? 512}`, '--max-semi-space-size=16'];
-    const flags = [...heap, ...(process.env.HERALD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const start = async (app) => {
       const port = await freePort();
       const { child } = await startNode(
-        [...flags, entry(app)],
+        [...nodeFlags(app), entry(app)],
         {
           // Settings to try (HERALD_DELIVERY_CONCURRENCY=128 npm run bench); what the bench sets below wins.
           ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('HERALD_') && !name.startsWith('HERALD_BENCH_'))),

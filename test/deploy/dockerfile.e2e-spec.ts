@@ -194,7 +194,7 @@ describe('the Dockerfile, followed step by step', () => {
       const argv = herald.cmdline();
       expect(basename(argv[0])).toBe('node');
       expect(argv).toContain('--max-old-space-size=384');
-      expect(argv).toContain('--max-semi-space-size=16');
+      expect(argv).toContain('--max-semi-space-size=8');
       expect(argv[argv.length - 1]).toBe('dist/apps/all-in-one/src/main.js');
       // The image's ENV: logs are JSON lines.
       expect(() => JSON.parse(herald.stdout.split('\n')[0])).not.toThrow();
