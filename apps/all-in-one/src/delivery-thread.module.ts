@@ -4,6 +4,7 @@ import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdo
 import { HeraldConfig } from '@herald/config';
 import { DomainModule, FirstAttempts } from '@herald/domain';
 import { Metrics, MetricsSnapshot } from '@herald/live';
+import { sqliteWriteTurns } from '@herald/persistence';
 import type { FirstAttemptsJob } from '@herald/queue';
 
 /** What the main thread tells the delivery thread. */
@@ -37,7 +38,9 @@ export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShut
 
   /** Resolves once the thread is up (so "is up" means delivery is too); rejects if it cannot start. */
   async onApplicationBootstrap(): Promise<void> {
-    const worker = new Worker(join(__dirname, 'delivery-thread.js'));
+    const writeTurns = sqliteWriteTurns();
+    const worker = new Worker(join(__dirname, 'delivery-thread.js'), { workerData: { sqliteWriteTurns: writeTurns?.buffer } });
+    const thread = worker.threadId;
     let started = false;
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromDeliveryThread) => {
@@ -46,6 +49,7 @@ export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShut
       });
       worker.on('error', (error) => (started ? this.logger.error({ msg: 'delivery thread failed', error: error.message }) : reject(error)));
       worker.on('exit', (code) => {
+        writeTurns?.passFor(thread); // had it stopped mid-write, the main thread's writes would wait for ever
         if (!started) return reject(new Error(`the delivery thread exited with code ${code} while starting`));
         this.firstAttempts.makeOnThread(undefined);
         if (this.stopping) return;

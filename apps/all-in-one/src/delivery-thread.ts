@@ -1,9 +1,10 @@
-import { MessagePort, parentPort } from 'node:worker_threads';
+import { MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@herald/config';
 import { FirstAttempts } from '@herald/domain';
 import { Metrics } from '@herald/live';
+import { joinSqliteWriteTurns } from '@herald/persistence';
 import { createPinoLogger, HeraldModule, PinoNestLogger } from '@herald/platform';
 import { startTracing } from '@herald/tracing';
 import { DeliveryModule } from '../../delivery/src/delivery.module';
@@ -16,6 +17,8 @@ import type { FromDeliveryThread, ToDeliveryThread } from './delivery-thread.mod
 async function runDeliveryThread(port: MessagePort): Promise<void> {
   // The main thread has validated the configuration (and saved a generated API token, read here) already.
   const config = loadConfig();
+  const { sqliteWriteTurns } = workerData as { sqliteWriteTurns?: SharedArrayBuffer };
+  if (sqliteWriteTurns) joinSqliteWriteTurns(sqliteWriteTurns);
   if (config.tracing) await startTracing(config.tracing, 'herald');
   const app = await NestFactory.createApplicationContext(HeraldModule.forRoot(config, [DeliveryModule]), {
     logger: new PinoNestLogger(createPinoLogger(config, 'all-in-one').child({ thread: 'delivery' })),

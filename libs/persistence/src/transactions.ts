@@ -1,3 +1,4 @@
+import { isMainThread, threadId } from 'node:worker_threads';
 import type { DataSource, EntityManager } from 'typeorm';
 import { placeholders } from './rows';
 
@@ -12,12 +13,83 @@ const sqliteWrites = new WeakMap<DataSource, Promise<unknown>>();
  */
 function oneWriterAtATime<T>(db: DataSource, write: () => Promise<T>): Promise<T> {
   if (db.options.type === 'postgres') return write();
-  const result = (sqliteWrites.get(db) ?? Promise.resolve()).then(write);
+  const result = (sqliteWrites.get(db) ?? Promise.resolve()).then(() => inTurn(write));
   sqliteWrites.set(
     db,
     result.catch(() => undefined),
   );
   return result;
+}
+
+/**
+ * The threads of one process that write the same SQLite file (the all-in-one's delivery thread beside the main
+ * thread) take turns here, waiting without blocking their event loop. Left to SQLite, a writer that finds the
+ * file locked sleeps inside the driver (busy_timeout's 1, 2, 5, 10 ms…) with its whole thread stopped. A ticket
+ * lock, first come first served, so neither thread's stream of writes starves the other's. Cells: the next
+ * ticket, the ticket served, the thread holding the turn (0: none).
+ */
+class WriteTurns {
+  private readonly cells: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.cells = new Int32Array(buffer);
+  }
+
+  /** Takes the turn: at once (undefined) when no other thread writes, else a promise of it. */
+  take(): Promise<void> | undefined {
+    const ticket = Atomics.add(this.cells, 0, 1);
+    if (Atomics.load(this.cells, 1) === ticket) return this.held();
+    return this.waitFor(ticket);
+  }
+
+  pass(): void {
+    Atomics.store(this.cells, 2, 0);
+    Atomics.add(this.cells, 1, 1);
+    Atomics.notify(this.cells, 1);
+  }
+
+  /** Passes the turn on for a thread that ended while holding it. */
+  passFor(thread: number): void {
+    if (Atomics.load(this.cells, 2) === thread) this.pass();
+  }
+
+  private async waitFor(ticket: number): Promise<void> {
+    for (;;) {
+      const serving = Atomics.load(this.cells, 1);
+      if (serving === ticket) return this.held();
+      const wait = Atomics.waitAsync(this.cells, 1, serving);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  private held(): undefined {
+    Atomics.store(this.cells, 2, threadId);
+    return undefined;
+  }
+}
+
+/** Created by the main thread; a worker thread joins it with `joinSqliteWriteTurns`. */
+let turns = isMainThread ? new WriteTurns(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)) : undefined;
+
+/** The main thread's write turns, for a worker thread that writes the same SQLite file (pass it in workerData). */
+export function sqliteWriteTurns(): { buffer: SharedArrayBuffer; passFor(thread: number): void } | undefined {
+  return turns;
+}
+
+/** In a worker thread: take turns with the main thread's SQLite writers (`sqliteWriteTurns().buffer`). */
+export function joinSqliteWriteTurns(buffer: SharedArrayBuffer): void {
+  turns = new WriteTurns(buffer);
+}
+
+async function inTurn<T>(write: () => Promise<T>): Promise<T> {
+  if (!turns) return write();
+  const waiting = turns.take();
+  if (waiting) await waiting;
+  try {
+    return await write();
+  } finally {
+    turns.pass();
+  }
 }
 
 /** Runs `work` in a transaction (on SQLite, after every write before it). */
