@@ -36,6 +36,18 @@ describe('ReplayThenLive', () => {
     expect(ids(written)).toEqual(['7-0']);
   });
 
+  it('passes a batch that is wholly in scope on as it is, so every stream writes the same encoded bytes', () => {
+    const written: LiveEvent[][] = [];
+    const merge = new ReplayThenLive(
+      () => true,
+      (events) => written.push(events),
+    );
+    merge.goLive();
+    const batch = [event('1-0'), event('2-0')];
+    merge.live(batch);
+    expect(written[0]).toBe(batch);
+  });
+
   it('writes a live batch in one write when nothing overlaps', () => {
     const written: LiveEvent[][] = [];
     const merge = new ReplayThenLive(

@@ -42,7 +42,8 @@ export class ReplayThenLive {
     const overlaps = this.lastSent !== undefined && events.length > 0 && compareStreamIds(events[0].id, this.lastSent) <= 0;
     const fresh = events.filter((event) => this.inScope(event) && (!overlaps || compareStreamIds(event.id, this.lastSent!) > 0));
     if (fresh.length === 0) return;
-    this.write(fresh);
+    // The batch itself when all of it goes: every stream that takes a whole batch writes the same bytes (SseConnection).
+    this.write(fresh.length === events.length ? events : fresh);
     this.lastSent = fresh[fresh.length - 1].id;
   }
 }

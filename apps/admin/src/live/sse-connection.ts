@@ -3,6 +3,8 @@ import type { LiveEvent } from '@herald/contract';
 
 /** Each live event's frame, serialised once however many streams send it. */
 const frames = new WeakMap<LiveEvent, string>();
+/** Each batch's frames as bytes, encoded once for all the streams that send the whole batch. */
+const batches = new WeakMap<LiveEvent[], Buffer>();
 
 /**
  * One open SSE response. Writes frames, and closes the stream when the client falls more than
@@ -36,13 +38,17 @@ export class SseConnection {
   /** Several live events in one write. */
   sendEvents(events: LiveEvent[]): void {
     if (events.length === 0) return;
-    let text = '';
-    for (const event of events) {
-      let cached = frames.get(event);
-      if (cached === undefined) frames.set(event, (cached = frame(event.type, event.data, event.id)));
-      text += cached;
+    let bytes = batches.get(events);
+    if (bytes === undefined) {
+      let text = '';
+      for (const event of events) {
+        let cached = frames.get(event);
+        if (cached === undefined) frames.set(event, (cached = frame(event.type, event.data, event.id)));
+        text += cached;
+      }
+      batches.set(events, (bytes = Buffer.from(text)));
     }
-    this.write(text);
+    this.write(bytes);
   }
 
   comment(text: string): void {
@@ -55,7 +61,7 @@ export class SseConnection {
     this.response.end();
   }
 
-  private write(text: string): void {
+  private write(text: string | Buffer): void {
     if (!this.isOpen) return;
     if (this.response.writableLength > this.maxBufferBytes) {
       this.onSlow();
