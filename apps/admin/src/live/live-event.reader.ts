@@ -6,7 +6,7 @@ import { createRedis, RedisClient } from '@herald/queue';
 import { LiveBus } from './live-bus';
 
 /** The pause after a read: added latency of the live view, at most. */
-const GATHER_MS = 20;
+const GATHER_MS = 50;
 
 /**
  * Follows the Redis event stream on a blocking connection of its own and re-emits every event on the
