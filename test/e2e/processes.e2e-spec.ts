@@ -32,6 +32,22 @@ describe('Herald processes', () => {
       await deleteRedisPrefix(prefix);
     });
 
+    /** An all-in-one with a token of its own that may deliver to loopback receivers, and the svix SDK pointed at it. */
+    const startDelivering = async (settings: Record<string, string>) => {
+      const port = await freePort();
+      const token = `proc-token-${randomBytes(8).toString('hex')}`;
+      const env = {
+        REDIS_URL,
+        HERALD_PORT: String(port),
+        HERALD_QUEUE_PREFIX: prefix,
+        HERALD_API_TOKEN: token,
+        HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+        ...settings,
+      };
+      const herald = await run(ENTRYPOINT.allInOne, env, workDir).ready();
+      return { env, port, herald, svix: new Svix(token, { serverUrl: `http://127.0.0.1:${port}` }) };
+    };
+
     it('starts with only REDIS_URL and a port: SQLite file, migrations, a generated token printed once', async () => {
       const port = await freePort();
       const env = { REDIS_URL, HERALD_PORT: String(port), HERALD_QUEUE_PREFIX: prefix };
@@ -56,18 +72,7 @@ describe('Herald processes', () => {
     it('finishes an attempt in flight on SIGTERM and records it exactly once', async () => {
       const receiver = await new Receiver().start();
       try {
-        const port = await freePort();
-        const token = `sigterm-token-${randomBytes(8).toString('hex')}`;
-        const env = {
-          REDIS_URL,
-          HERALD_PORT: String(port),
-          HERALD_QUEUE_PREFIX: prefix,
-          HERALD_API_TOKEN: token,
-          HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-          HERALD_RECONCILE_INTERVAL: '1s',
-        };
-        const herald = await run(ENTRYPOINT.allInOne, env, workDir).ready();
-        const svix = new Svix(token, { serverUrl: `http://127.0.0.1:${port}` });
+        const { env, herald, svix } = await startDelivering({ HERALD_RECONCILE_INTERVAL: '1s' });
         const app = await svix.application.create({ name: 'SIGTERM' });
         await svix.endpoint.create(app.id, { url: receiver.on('/slow', { status: 200, delayMs: 2_000 }) });
         const message = await svix.message.create(app.id, { eventType: 'slow', payload: {} });
@@ -90,19 +95,7 @@ describe('Herald processes', () => {
     ])('delivers %s, its attempts counted at /metrics', async (_, thread, stoppedThreads) => {
       const receiver = await new Receiver().start();
       try {
-        const port = await freePort();
-        const token = `thread-token-${randomBytes(8).toString('hex')}`;
-        const env = {
-          REDIS_URL,
-          HERALD_PORT: String(port),
-          HERALD_QUEUE_PREFIX: prefix,
-          HERALD_API_TOKEN: token,
-          HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-          HERALD_DELIVERY_THREAD: thread,
-          HERALD_LOG_FORMAT: 'json',
-        };
-        const herald = await run(ENTRYPOINT.allInOne, env, workDir).ready();
-        const svix = new Svix(token, { serverUrl: `http://127.0.0.1:${port}` });
+        const { port, herald, svix } = await startDelivering({ HERALD_DELIVERY_THREAD: thread, HERALD_LOG_FORMAT: 'json' });
         const app = await svix.application.create({ name: 'Threads' });
         await svix.endpoint.create(app.id, { url: receiver.on('/hook', { status: 200 }) });
         for (let i = 0; i < 5; i++) await svix.message.create(app.id, { eventType: 'thread.test', payload: { i } });
