@@ -42,15 +42,15 @@ describe('SQLite write turns across threads', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('waits for the other thread’s transaction with its event loop running, then writes', async () => {
-    const holdMs = 400;
+  /** The second thread, holding its write transaction `holdMs`; `said` resolves when it has said `what`. */
+  function secondThread(id: string, holdMs: number) {
     const worker = new Worker(SECOND_THREAD, {
       eval: true,
       workerData: {
         persistence: resolve(__dirname, '../../dist/libs/persistence/src/index.js'),
         turns: sqliteWriteTurns()!.buffer,
         url: `sqlite:${join(dir, 'herald.sqlite')}`,
-        row: row('app_turns_worker'),
+        row: row(id),
         holdMs,
       },
     });
@@ -65,6 +65,12 @@ describe('SQLite write turns across threads', () => {
         worker.once('error', reject);
         check();
       });
+    return { worker, said };
+  }
+
+  it('waits for the other thread’s transaction with its event loop running, then writes', async () => {
+    const holdMs = 400;
+    const { worker, said } = secondThread('app_turns_worker', holdMs);
     try {
       await said('holding');
       let ticks = 0;
@@ -82,5 +88,17 @@ describe('SQLite write turns across threads', () => {
     } finally {
       await worker.terminate();
     }
+  });
+
+  // Last: once the turns are over they stay over.
+  it('goes ahead once the other thread has ended mid-write, instead of waiting for a turn that never comes', async () => {
+    const { worker, said } = secondThread('app_turns_cut_off', 60_000);
+    await said('holding');
+    const writing = inTransaction(db, (tx) => insertRows(tx, Application, [row('app_turns_after')]));
+    await worker.terminate(); // its transaction never commits, and its turn is never passed on
+    sqliteWriteTurns()!.end(); // what the all-in-one's main thread does when its delivery thread exits
+    await writing;
+    const ids = (await db.query("SELECT id FROM applications WHERE id IN ('app_turns_cut_off', 'app_turns_after')")) as { id: string }[];
+    expect(ids.map(({ id }) => id)).toEqual(['app_turns_after']);
   });
 });

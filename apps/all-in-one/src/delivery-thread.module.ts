@@ -26,6 +26,7 @@ const METRICS_WAIT_MS = 2_000;
 export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryThread.name);
   private worker?: Worker;
+  private exited?: Promise<unknown>;
   private stopping = false;
   private nextScrape = 0;
   private readonly scrapes = new Map<number, (metrics: MetricsSnapshot) => void>();
@@ -40,7 +41,7 @@ export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const writeTurns = sqliteWriteTurns();
     const worker = new Worker(join(__dirname, 'delivery-thread.js'), { workerData: { sqliteWriteTurns: writeTurns?.buffer } });
-    const thread = worker.threadId;
+    this.exited = new Promise((resolve) => worker.once('exit', resolve));
     let started = false;
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromDeliveryThread) => {
@@ -49,7 +50,7 @@ export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShut
       });
       worker.on('error', (error) => (started ? this.logger.error({ msg: 'delivery thread failed', error: error.message }) : reject(error)));
       worker.on('exit', (code) => {
-        writeTurns?.passFor(thread); // had it stopped mid-write, the main thread's writes would wait for ever
+        writeTurns?.end(); // a write of its waiting for its turn, or holding it, would hold up the main thread's for ever
         if (!started) return reject(new Error(`the delivery thread exited with code ${code} while starting`));
         this.firstAttempts.makeOnThread(undefined);
         if (this.stopping) return;
@@ -70,11 +71,10 @@ export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShut
     if (!worker) return;
     this.stopping = true;
     this.firstAttempts.makeOnThread(undefined);
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
     this.post({ kind: 'stop' });
     let timer: NodeJS.Timeout | undefined;
     // The thread waits up to HERALD_SHUTDOWN_TIMEOUT for its attempts in flight; past that (and a margin) it is cut off.
-    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownTimeoutMs + 5_000)))]);
+    await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownTimeoutMs + 5_000)))]);
     clearTimeout(timer);
     await worker.terminate();
   }

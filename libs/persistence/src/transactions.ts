@@ -1,4 +1,4 @@
-import { isMainThread, threadId } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import type { DataSource, EntityManager } from 'typeorm';
 import { placeholders } from './rows';
 
@@ -26,7 +26,8 @@ function oneWriterAtATime<T>(db: DataSource, write: () => Promise<T>): Promise<T
  * thread) take turns here, waiting without blocking their event loop. Left to SQLite, a writer that finds the
  * file locked sleeps inside the driver (busy_timeout's 1, 2, 5, 10 ms…) with its whole thread stopped. A ticket
  * lock, first come first served, so neither thread's stream of writes starves the other's. Cells: the next
- * ticket, the ticket served, the thread holding the turn (0: none).
+ * ticket, the ticket served, and 1 once the turns are over (the other thread has gone: its tickets would never
+ * be served or passed on, so from then on nobody waits).
  */
 class WriteTurns {
   private readonly cells: Int32Array;
@@ -37,42 +38,42 @@ class WriteTurns {
 
   /** Takes the turn: at once (undefined) when no other thread writes, else a promise of it. */
   take(): Promise<void> | undefined {
+    if (this.over) return undefined;
     const ticket = Atomics.add(this.cells, 0, 1);
-    if (Atomics.load(this.cells, 1) === ticket) return this.held();
+    if (Atomics.load(this.cells, 1) === ticket) return undefined;
     return this.waitFor(ticket);
   }
 
   pass(): void {
-    Atomics.store(this.cells, 2, 0);
     Atomics.add(this.cells, 1, 1);
     Atomics.notify(this.cells, 1);
   }
 
-  /** Passes the turn on for a thread that ended while holding it. */
-  passFor(thread: number): void {
-    if (Atomics.load(this.cells, 2) === thread) this.pass();
+  /** Called when the other thread has ended: writers here no longer wait (this thread's own writes are one at a time anyway). */
+  end(): void {
+    Atomics.store(this.cells, 2, 1);
+    Atomics.notify(this.cells, 1);
+  }
+
+  private get over(): boolean {
+    return Atomics.load(this.cells, 2) === 1;
   }
 
   private async waitFor(ticket: number): Promise<void> {
     for (;;) {
       const serving = Atomics.load(this.cells, 1);
-      if (serving === ticket) return this.held();
+      if (serving === ticket || this.over) return;
       const wait = Atomics.waitAsync(this.cells, 1, serving);
       if (wait.async) await wait.value;
     }
-  }
-
-  private held(): undefined {
-    Atomics.store(this.cells, 2, threadId);
-    return undefined;
   }
 }
 
 /** Created by the main thread; a worker thread joins it with `joinSqliteWriteTurns`. */
 let turns = isMainThread ? new WriteTurns(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)) : undefined;
 
-/** The main thread's write turns, for a worker thread that writes the same SQLite file (pass it in workerData). */
-export function sqliteWriteTurns(): { buffer: SharedArrayBuffer; passFor(thread: number): void } | undefined {
+/** The main thread's write turns, for a worker thread that writes the same SQLite file (pass it in workerData; `end` once it has exited). */
+export function sqliteWriteTurns(): { buffer: SharedArrayBuffer; end(): void } | undefined {
   return turns;
 }
 
