@@ -19,8 +19,8 @@ const METRICS_WAIT_MS = 2_000;
  * The all-in-one's delivery, on a worker thread of its own (apps/all-in-one/src/delivery-thread.ts runs the
  * delivery app there, as a delivery process would, with its own connections). Ingest, the API and the SSE
  * streams keep the main thread, and delivery gets the second core. Ingest's batches reach it as a message,
- * not a job; the reconciler still covers a batch the thread never took. If the thread dies, Herald stops
- * (with exit code 1) rather than accept messages nothing delivers.
+ * not a job; the reconciler still covers a batch the thread never took. If the thread dies, Herald stops as on
+ * SIGTERM (and exits by that signal, a failure to any supervisor) rather than accept messages nothing delivers.
  */
 @Injectable()
 export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,7 +55,6 @@ export class DeliveryThread implements OnApplicationBootstrap, OnApplicationShut
         this.firstAttempts.makeOnThread(undefined);
         if (this.stopping) return;
         this.logger.error({ msg: 'delivery thread stopped unexpectedly; stopping Herald', code });
-        process.exitCode = 1;
         process.kill(process.pid, 'SIGTERM');
       });
     });
