@@ -49,4 +49,8 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${[...esmOnlyPackages(), ...DYNAMIC_IMPORTERS].map(escape).join('|')})/)`],
   moduleNameMapper: { '^@herald/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   testTimeout: 60_000,
+  // A handle a suite leaves open must not hold the run after the last test: the teardown names it (and kills
+  // leftover child processes), then jest exits.
+  globalTeardown: '<rootDir>/test/support/leftovers.js',
+  forceExit: true,
 };
