@@ -54,7 +54,7 @@ describe('EndpointGate', () => {
     expect(await gate.acquire(endpoint, 'c', second + 1_000)).toBe(0);
   });
 
-  it('wakes the oldest parked attempt when a slot is released, and at once when a slot freed while it was being parked', async () => {
+  it('hands a released slot to the oldest parked attempt, which a newer attempt cannot take before it runs', async () => {
     const endpoint = { id: 'ep_parked', throttleRate: null };
     const queue = herald.app.get<Queue>(getQueueToken(QueueName.Deliveries), { strict: false });
     const delayed = async (id: string) => (await queue.add('deliver', { deliveryId: id, attempt: 1 }, { jobId: id, delay: 60_000 })).id!;
@@ -65,10 +65,36 @@ describe('EndpointGate', () => {
     expect([await state('parked-1'), await state('parked-2')]).toEqual(['delayed', 'delayed']);
     await gate.release(endpoint.id, 'a');
     expect([await state('parked-1'), await state('parked-2')]).toEqual(['waiting', 'delayed']);
-    // A slot is free (b released before the park was listed): the park wakes a parked job itself, so no wake-up is lost.
+    // The slot went to parked-1: a newcomer asking before it runs finds the endpoint full, and parked-1 goes.
+    expect(await gate.acquire(endpoint, 'newcomer')).toBe(FULL);
+    expect(await gate.acquire(endpoint, 'parked-1')).toBe(0);
+    // An attempt that ends without sending passes its handed slot on to the next parked one.
+    await gate.release(endpoint.id, 'parked-1');
+    expect(await state('parked-2')).toBe('waiting');
+    expect(await gate.acquire(endpoint, 'newcomer')).toBe(FULL);
+  });
+
+  it('wakes a parked attempt at once when a slot freed while it was being parked', async () => {
+    const endpoint = { id: 'ep_parked_race', throttleRate: null };
+    const queue = herald.app.get<Queue>(getQueueToken(QueueName.Deliveries), { strict: false });
+    for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder)).toBe(0);
+    // b releases with nothing parked yet, after the attempt below found the endpoint full and before it is listed.
     await gate.release(endpoint.id, 'b');
-    await gate.park(endpoint.id, await delayed('parked-3'), 3);
-    expect([await state('parked-2'), await state('parked-3')]).toEqual(['waiting', 'waiting']);
+    await queue.add('deliver', { deliveryId: 'race', attempt: 1 }, { jobId: 'race-1', delay: 60_000 });
+    await gate.park(endpoint.id, 'race-1', 3);
+    expect(await (await queue.getJob('race-1'))!.getState()).toBe('waiting');
+  });
+
+  it('gives up a handed slot when the woken attempt finds the circuit open and parks again', async () => {
+    const endpoint = { id: 'ep_parked_circuit', throttleRate: null };
+    const queue = herald.app.get<Queue>(getQueueToken(QueueName.Deliveries), { strict: false });
+    for (const holder of ['a', 'b', 'c']) expect(await gate.acquire(endpoint, holder)).toBe(0);
+    await queue.add('deliver', { deliveryId: 'circuit', attempt: 1 }, { jobId: 'circuit-1', delay: 60_000 });
+    await gate.park(endpoint.id, 'circuit-1', 3);
+    await gate.release(endpoint.id, 'a'); // handed to circuit-1
+    expect(await gate.acquire(endpoint, 'newcomer')).toBe(FULL);
+    await gate.park(endpoint.id, 'circuit-1', 0); // it ran, found the circuit open, parked behind it
+    expect(await gate.acquire(endpoint, 'newcomer')).toBe(0);
   });
 
   it('passes over a parked member whose job ran meanwhile (its park ran out), waking the next one instead', async () => {

@@ -118,10 +118,18 @@ export class DeliveryService {
   private async prepare(deliveryId: string, attempt: number): Promise<Prepared> {
     const target = await this.targets.submit(deliveryId);
     const { delivery, endpoint } = target;
-    if (!delivery || delivery.status !== DeliveryStatus.Pending) return DONE;
+    if (!delivery) return DONE;
+    // The endpoint's holder name for this attempt: a release may have handed this job a slot while it was parked.
+    const slot = jobId.delivery(delivery.id, attempt);
+    /** Ends an attempt that sends nothing, passing on the slot it may have been handed. */
+    const nothingToSend = async () => {
+      await this.gate.release(delivery.endpointId, slot);
+      return DONE;
+    };
+    if (delivery.status !== DeliveryStatus.Pending) return nothingToSend();
     if (delivery.attemptCount >= attempt) {
       await this.scheduler.schedule([delivery]);
-      return DONE;
+      return nothingToSend();
     }
     if (!isComplete(target) || endpoint!.disabled) {
       await this.deliveries.fail(delivery.id);
@@ -132,7 +140,7 @@ export class DeliveryService {
         msgId: delivery.messageId,
         reason: isComplete(target) ? 'endpoint disabled' : 'message or endpoint deleted',
       });
-      return DONE;
+      return nothingToSend();
     }
     const admission = this.health.admit(target.endpoint);
     if (admission.kind === 'wait') {
@@ -140,7 +148,6 @@ export class DeliveryService {
       if (await this.gate.claimProbe(endpoint!.id, admission.ms)) return admission;
       return { kind: 'park', endpointId: endpoint!.id, cap: 0, ms: PARKED_FOR_CIRCUIT_MS };
     }
-    const slot = `${delivery.id}-${attempt}`;
     const cap = admission.kind === 'probe' ? 1 : this.config.endpointConcurrency;
     const wait = await this.gate.acquire(target.endpoint, slot, Date.now(), cap);
     if (wait === FULL) return { kind: 'park', endpointId: endpoint!.id, cap, ms: PARKED_FOR_SLOT_MS };

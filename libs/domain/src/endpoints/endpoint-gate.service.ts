@@ -8,13 +8,15 @@ import { defineScript, DeliveryJob, QueueName, REDIS_CLIENT, redisKey, RedisClie
 /**
  * Takes a slot for one attempt to an endpoint, atomically: at most HERALD_ENDPOINT_CONCURRENCY attempts
  * in flight (a sorted set of holders, each expiring so a crashed worker cannot leak its slot), and at
- * most `throttleRate` attempts per second when the endpoint sets one. Returns 0 when taken, -1 when the
- * endpoint is full, else the ms until the rate window turns.
+ * most `throttleRate` attempts per second when the endpoint sets one. A holder already listed (a parked
+ * attempt a release handed its slot to) goes whatever the count. Returns 0 when taken, -1 when the endpoint is
+ * full, else the ms until the rate window turns.
  * KEYS: slots, rate window. ARGV: holder, now ms, slot lifetime ms, cap, rate limit (0: none).
  */
 const ACQUIRE = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+local handed = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not handed and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
 if tonumber(ARGV[5]) > 0 then
   local used = redis.call('INCR', KEYS[2])
   if used == 1 then redis.call('PEXPIRE', KEYS[2], 2000) end
@@ -30,9 +32,11 @@ return 0
  * orders them by job id, which starts with the delivery id, which starts with its creation time: the oldest
  * message's attempt leaves first, retry or not. When parked for want of a slot (cap > 0) and slots are free
  * by now (they freed between the acquire and this), returns parked jobs to wake at once, so no wake-up is
- * lost. KEYS: slots, parked. ARGV: job id, now ms, cap (0: the circuit is open), key lifetime ms.
+ * lost. A slot handed to this attempt (it was woken, then found the circuit open) is given up.
+ * KEYS: slots, parked. ARGV: job id, now ms, cap (0: the circuit is open), key lifetime ms.
  */
 const PARK = `
+redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 'NX', 0, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 if tonumber(ARGV[3]) == 0 then return {} end
@@ -42,10 +46,18 @@ if free <= 0 then return {} end
 return redis.call('ZPOPMIN', KEYS[2], free)
 `;
 
-/** Frees a slot and takes the first parked job (the oldest message's), to wake in its place. KEYS: slots, parked. ARGV: holder. */
+/**
+ * Hands a held slot to the first parked job (the oldest message's), listing the job as its holder, and returns
+ * that job to wake; with nothing parked, frees the slot. Handed over, the slot cannot go to a newer attempt
+ * that asks before the woken job runs: under lasting load that newcomer always asked first, and the oldest
+ * attempts parked again and again. Nothing when the holder held no slot.
+ * KEYS: slots, parked. ARGV: holder, now ms, slot lifetime ms.
+ */
 const RELEASE = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-return redis.call('ZPOPMIN', KEYS[2])
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {} end
+local next = redis.call('ZPOPMIN', KEYS[2])
+if next[1] then redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), next[1]) end
+return next
 `;
 
 /** How long an attempt waits in this process for one of the endpoint's slots to free before it is parked. */
@@ -109,14 +121,22 @@ export class EndpointGate {
   }
 
   /**
-   * Frees the slot, and wakes the endpoint's first parked attempt to take it. A member whose job ran meanwhile
-   * (its park ran out) wakes nothing, so the next one is taken instead, a few at most.
+   * Hands the slot to the endpoint's first parked attempt and wakes it; with none parked, frees the slot for an
+   * attempt waiting in this process. A member whose job ran meanwhile (its park ran out) wakes nothing, so the
+   * slot passes on to the next one, a few at most. Also for an attempt that ends without sending (nothing
+   * left to do), in case it was handed a slot; it holds none otherwise, and then nothing happens.
    */
   async release(endpointId: string, holder: string): Promise<void> {
-    let popped = await this.scripts.release([this.slotsKey(endpointId), this.parkedKey(endpointId)], holder);
+    const keys = [this.slotsKey(endpointId), this.parkedKey(endpointId)];
+    let holding = holder;
+    for (let tries = 0; tries < STALE_TRIES; tries++) {
+      const popped = await this.scripts.release(keys, holding, Date.now(), this.slotLifetimeMs);
+      if (popped.length === 0) return this.waiting.get(endpointId)?.shift()?.();
+      if ((await this.wakeJobs(popped)) > 0) return;
+      holding = popped[0];
+    }
+    await this.redis.zrem(keys[0], holding);
     this.waiting.get(endpointId)?.shift()?.();
-    for (let tries = 0; popped.length > 0 && (await this.wakeJobs(popped)) === 0 && tries < STALE_TRIES; tries++)
-      popped = await this.redis.zpopmin(this.parkedKey(endpointId));
   }
 
   /** Lists a delayed job as parked behind the endpoint: `cap` when it waits for a slot, 0 when for the circuit. */
