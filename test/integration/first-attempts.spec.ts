@@ -6,7 +6,7 @@ import { Delivery, MessageAttempt } from '@herald/persistence';
 import { jobId, QueueName } from '@herald/queue';
 import { startTestHerald, TestHerald } from '../support/herald';
 import { Receiver } from '../support/receiver';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 
 /**
  * First attempts without a job per delivery: handed over in memory where the delivery worker runs, as one
@@ -60,5 +60,57 @@ describe('first attempts', () => {
     expect(await get<Queue>(getQueueToken(QueueName.Deliveries)).getJob(jobId.delivery(stale.id, 1))).toBeDefined();
     const attempts = await get<DataSource>(DataSource).getRepository(MessageAttempt).findBy({ deliveryId: fresh.id });
     expect(attempts.map((attempt) => attempt.attemptNumber)).toEqual([1]);
+  });
+});
+
+/**
+ * More first attempts than a delivery process holds in memory: the batches beyond wait as jobs, and newer
+ * batches follow them there instead of overtaking them.
+ */
+describe('first attempts beyond the room in memory', () => {
+  let herald: TestHerald;
+  let receiver: Receiver;
+  const get = <T>(token: unknown) => herald.app.get<T>(token as never, { strict: false });
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    // One attempt at a time: 20 deliveries fit in memory.
+    herald = await startTestHerald({ listen: false, env: { HERALD_DELIVERY_CONCURRENCY: '1' } });
+  });
+  afterAll(async () => {
+    await herald?.close();
+    await receiver?.stop();
+  });
+
+  it('delivers them in the order they came, each once', async () => {
+    const app = (await get<ApplicationService>(ApplicationService).create({ name: 'backlog' })).application;
+    await get<EndpointService>(EndpointService).create(app.id, { url: receiver.on('/backlog', { status: 200, delayMs: 100 }) });
+    const intake = get<MessageIntake>(MessageIntake);
+    /** `count` messages one after the other, `gapMs` apart: each its own ingest batch. */
+    const send = async (count: number, gapMs = 0) => {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        ids.push((await intake.accept(app.id, { eventType: 'backlog', payload: { i } })).id);
+        await sleep(gapMs);
+      }
+      return ids;
+    };
+    // A job held until its attempts were made kept 4 batches at a time from the queue, far fewer deliveries
+    // than fit in memory, so room came free for the newest batch while older ones were still queued.
+    const earlier = await send(40); // about 20 in memory, the rest queued as jobs
+    // Newer messages, some arriving as attempts finish and make room in memory, with batches still queued.
+    const later = await send(10, 100);
+    const arrived = () => receiver.at('/backlog').map((webhook) => webhook.headers['webhook-id']);
+    await waitFor('every message', () => arrived().length >= 50, 30_000);
+    const lastEarlier = Math.max(...earlier.map((id) => arrived().indexOf(id)));
+    // Before, a newer batch went into memory whenever an attempt finished, ahead of the queued ones (5 of them
+    // arrived before 15 older ones).
+    expect(
+      arrived()
+        .slice(0, lastEarlier)
+        .filter((id) => later.includes(id)),
+    ).toEqual([]);
+    expect(new Set(arrived())).toEqual(new Set([...earlier, ...later]));
+    expect(arrived()).toHaveLength(50);
   });
 });

@@ -22,12 +22,14 @@ export class FirstAttemptsProcessor extends QueueWorker<QueueName.FirstAttempts>
     this.firstAttempts.makeHere();
   }
 
+  /** No new batches, then the attempts in memory (what has not started goes back to the queue), then the worker. */
   async onApplicationShutdown(): Promise<void> {
+    await this.pause();
     await this.firstAttempts.stop();
     await super.onApplicationShutdown();
   }
 
   protected process(job: Job<FirstAttemptsJob>): Promise<void> {
-    return this.firstAttempts.make(job.data.deliveryIds, job.data.leasedAt);
+    return this.firstAttempts.take(job.data.deliveryIds, job.data.leasedAt);
   }
 }

@@ -34,6 +34,11 @@ export abstract class QueueWorker<Q extends QueueName> implements OnApplicationB
     this.worker.on('error', (error) => this.logger.error({ msg: 'worker error', queue: this.queue, error: error.message }));
   }
 
+  /** Stops taking new jobs; those running go on. */
+  protected async pause(): Promise<void> {
+    await this.worker?.pause(true);
+  }
+
   /** Stops taking jobs and waits for the running ones, at most the shutdown timeout (close() has no bound of its own). */
   async onApplicationShutdown(): Promise<void> {
     if (!this.worker) return;

@@ -74,10 +74,12 @@ export function workerSettings(queue: QueueName, config: HeraldConfig): Pick<Wor
       const lockDuration = 2 * config.deliveryTimeoutMs + 5_000;
       return { concurrency: config.deliveryConcurrency, lockDuration, stalledInterval: Math.min(30_000, lockDuration) };
     }
-    // A batch job only hands its deliveries to the process's dispatcher, which bounds the attempts in flight.
+    // A batch job hands its deliveries to the process's dispatcher once it has room (which bounds the attempts
+    // in flight and those waiting), and runs until they are made: as many as attempts in flight, so that even
+    // batches of one keep the dispatcher busy.
     case QueueName.FirstAttempts: {
       const lockDuration = 2 * config.deliveryTimeoutMs + 5_000;
-      return { concurrency: 4, lockDuration, stalledInterval: Math.min(30_000, lockDuration) };
+      return { concurrency: config.deliveryConcurrency, lockDuration, stalledInterval: Math.min(30_000, lockDuration) };
     }
   }
 }

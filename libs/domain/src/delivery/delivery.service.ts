@@ -109,10 +109,15 @@ export class DeliveryService {
   /**
    * Parks an attempt whose job has been delayed by `parking.ms`: the database's next attempt moves there too
    * (so the reconciler does not take a parked delivery for a lost one), then the gate lists it behind its endpoint.
+   * Listed even when the database is away: else nothing would wake the job before its park ran out (the
+   * reconciler's copy of it would be the same job, so no second attempt comes of the database's old time).
    */
   async park(deliveryId: string, attempt: number, parking: Parking): Promise<void> {
-    await this.postponements.submit({ id: deliveryId, nextAttemptAt: new Date(Date.now() + parking.ms) });
-    await this.gate.park(parking.endpointId, jobId.delivery(deliveryId, attempt), parking.cap);
+    try {
+      await this.postponements.submit({ id: deliveryId, nextAttemptAt: new Date(Date.now() + parking.ms) });
+    } finally {
+      await this.gate.park(parking.endpointId, jobId.delivery(deliveryId, attempt), parking.cap);
+    }
   }
 
   private async prepare(deliveryId: string, attempt: number): Promise<Prepared> {

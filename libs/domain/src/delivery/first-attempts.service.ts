@@ -31,6 +31,15 @@ interface Handed {
 export class FirstAttempts {
   private readonly logger = new Logger(FirstAttempts.name);
   private readonly waiting: Handed[] = [];
+  /** Batch jobs waiting for room in `waiting` (`take`), let in as attempts finish. */
+  private readonly waitingForRoom: (() => void)[] = [];
+  /**
+   * Set when one of this process's batches went to the queue for want of room here: later batches follow it
+   * there, so none overtakes it; cleared once the queue has no batch waiting. Before, newer batches went
+   * straight into memory whenever an attempt finished, and under lasting overload the queued ones waited for
+   * the load to end (a few per cent of messages, minutes late).
+   */
+  private behindQueue = false;
   private running = 0;
   private idle?: () => void;
   private local = false;
@@ -72,12 +81,26 @@ export class FirstAttempts {
   /** Hands over committed deliveries whose lease began at `leasedAt`. Resolves once they are taken, not once attempted. */
   async hand(deliveryIds: string[], leasedAt: number): Promise<void> {
     if (deliveryIds.length === 0) return;
-    if (this.local && this.waiting.length < WAITING_PER_SLOT * this.config.deliveryConcurrency) {
+    if (this.local && !this.behindQueue && this.hasRoom()) {
       void this.make(deliveryIds, leasedAt);
       return;
     }
     if (this.thread) return this.thread({ deliveryIds, leasedAt });
+    if (this.local) this.behindQueue = true;
     await this.queue.add(JOB_NAME[QueueName.FirstAttempts], { deliveryIds, leasedAt }, { jobId: jobId.firstAttempts(deliveryIds) });
+  }
+
+  /**
+   * A batch job from the queue: let in once there is room in memory, so a backlog waits as jobs, in order;
+   * resolves once its attempts are made (a job still running when its process dies comes back when its lock
+   * lapses). Stopping, it goes back to the queue for the next process.
+   */
+  async take(deliveryIds: string[], leasedAt: number): Promise<void> {
+    while (this.local && !this.hasRoom()) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    if (!this.local) return this.requeue(deliveryIds, leasedAt);
+    const made = this.make(deliveryIds, leasedAt);
+    if (this.behindQueue && (await this.queue.getWaitingCount()) === 0) this.behindQueue = false;
+    await made;
   }
 
   /** Makes the first attempts of these deliveries here; resolves when each one has been made, handed on, or left to the reconciler. */
@@ -93,15 +116,14 @@ export class FirstAttempts {
    */
   async stop(): Promise<void> {
     this.local = false;
+    this.waitingForRoom.splice(0).forEach((letIn) => letIn());
     const left = this.waiting.splice(0);
     if (left.length > 0) {
-      try {
-        // Their leases keep running: the earliest one bounds the batch.
-        const leasedAt = Math.min(...left.map((item) => item.leasedAt));
-        await this.queue.add(JOB_NAME[QueueName.FirstAttempts], { deliveryIds: left.map((item) => item.deliveryId), leasedAt });
-      } catch (error) {
-        this.logger.warn({ msg: 'first attempts left to the reconciler', deliveries: left.length, error: (error as Error).message });
-      }
+      // Their leases keep running: the earliest one bounds the batch.
+      await this.requeue(
+        left.map((item) => item.deliveryId),
+        Math.min(...left.map((item) => item.leasedAt)),
+      );
       left.forEach((item) => item.done());
     }
     if (this.running === 0) return;
@@ -111,6 +133,19 @@ export class FirstAttempts {
       new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownTimeoutMs))),
     ]);
     clearTimeout(timer);
+  }
+
+  /** Back to the queue, as a new job (the id of the one being run would dedupe it away), or else to the reconciler. */
+  private async requeue(deliveryIds: string[], leasedAt: number): Promise<void> {
+    try {
+      await this.queue.add(JOB_NAME[QueueName.FirstAttempts], { deliveryIds, leasedAt });
+    } catch (error) {
+      this.logger.warn({ msg: 'first attempts left to the reconciler', deliveries: deliveryIds.length, error: (error as Error).message });
+    }
+  }
+
+  private hasRoom(): boolean {
+    return this.waiting.length < WAITING_PER_SLOT * this.config.deliveryConcurrency;
   }
 
   private pump(): void {
@@ -133,6 +168,7 @@ export class FirstAttempts {
         this.pump();
       });
     }
+    while (this.waitingForRoom.length > 0 && this.hasRoom()) this.waitingForRoom.shift()!();
   }
 
   private async attempt(deliveryId: string): Promise<void> {
