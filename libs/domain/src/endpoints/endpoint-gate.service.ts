@@ -49,8 +49,8 @@ return redis.call('ZPOPMIN', KEYS[2], free)
 /**
  * Hands a held slot to the first parked job (the oldest message's), listing the job as its holder, and returns
  * that job to wake; with nothing parked, frees the slot. Handed over, the slot cannot go to a newer attempt
- * that asks before the woken job runs: under lasting load that newcomer always asked first, and the oldest
- * attempts parked again and again. Nothing when the holder held no slot.
+ * that asks before the woken job runs (it used to, and the woken attempt parked again). Nothing when the
+ * holder held no slot.
  * KEYS: slots, parked. ARGV: holder, now ms, slot lifetime ms.
  */
 const RELEASE = `
@@ -124,7 +124,7 @@ export class EndpointGate {
    * Hands the slot to the endpoint's first parked attempt and wakes it; with none parked, frees the slot for an
    * attempt waiting in this process. A member whose job ran meanwhile (its park ran out) wakes nothing, so the
    * slot passes on to the next one, a few at most. Also for an attempt that ends without sending (nothing
-   * left to do), in case it was handed a slot; it holds none otherwise, and then nothing happens.
+   * left to do), in case it was handed a slot; it holds none otherwise, and then nothing is freed.
    */
   async release(endpointId: string, holder: string): Promise<void> {
     const keys = [this.slotsKey(endpointId), this.parkedKey(endpointId)];
