@@ -84,8 +84,8 @@ describe('parked attempts', () => {
     await sleep(300);
     // Newer messages keep coming, twice as fast as the endpoint takes them (about 13/s). Each released slot is
     // handed to the oldest parked attempt (test/integration/endpoint-gate.spec.ts shows a newcomer cannot take
-    // it); a handed slot that leaked would stall the endpoint here. On an idle queue the woken job won its
-    // race for the slot before the hand-over too; under lasting load it did not (bench/results/sustained-*).
+    // it); a handed slot that leaked would stall the endpoint here. This passed before the hand-over too: on
+    // an idle queue the woken job won its race for the slot anyway.
     const newer: string[] = [];
     for (let i = 0; i < 12; i++) {
       newer.push(...(await Promise.all([0, 1, 2, 3].map(() => send(app.id, 1)))).flat());
