@@ -221,6 +221,21 @@ describe('API errors over raw HTTP (sqlite)', () => {
       expectValidationError(await call('PATCH', `/api/v1/app/${appId}/endpoint/${endpointId}`, { body: { url: 'nope' } }), ['body', 'url']);
     });
 
+    // Found by the hostile-input fuzzer: `version: null` reached a NOT NULL column and answered 500.
+    it('takes a null for every nullable endpoint field in a PATCH: a null version keeps the stored one, as a PUT does', async () => {
+      const created = await call('POST', `/api/v1/app/${appId}/endpoint`, {
+        body: { url: 'https://example.com/nulls', version: 3, uid: 'nulls', filterTypes: ['a.b'], channels: ['c'], rateLimit: 5 },
+      });
+      expect(created.status).toBe(201);
+      const id = (created.body as { id: string }).id;
+      const nulls = { version: null, uid: null, filterTypes: null, channels: null, rateLimit: null, secret: null };
+      const patched = await call('PATCH', `/api/v1/app/${appId}/endpoint/${id}`, { body: nulls });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ id, version: 3, url: 'https://example.com/nulls' });
+      const body = patched.body as Record<string, unknown>;
+      for (const field of ['uid', 'filterTypes', 'channels', 'rateLimit']) expect(body[field] ?? null).toBeNull();
+    });
+
     it('names every bad field of one body', async () => {
       const answer = await call('POST', `/api/v1/app/${appId}/endpoint`, { body: { url: 'not a url', uid: 'not a valid uid!' } });
       expectValidationError(answer, ['body', 'url'], ['body', 'uid']);

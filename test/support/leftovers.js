@@ -53,6 +53,9 @@ const commandOf = (pid) => {
 };
 
 module.exports = async () => {
+  // A connection the last suite just ended (ioredis's disconnect, an HTTP keep-alive) closes a moment later: wait
+  // that moment, so what is listed is what stays open.
+  await new Promise((resolve) => setTimeout(resolve, 500));
   const ownStreams = new Set([process.stdin, process.stdout, process.stderr]);
   const handles = process._getActiveHandles().filter((handle) => !ownStreams.has(handle));
   const timers = process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout' || kind === 'Immediate');

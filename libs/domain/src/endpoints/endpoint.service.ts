@@ -123,6 +123,7 @@ export class EndpointService {
     const existing = await this.get(appId, idOrUid);
     const { secret, ...fields } = input;
     const changes = definedOnly(fields) as Partial<Endpoint>;
+    if (changes.version === null) delete changes.version; // a null version keeps the stored one, as in a PUT: the column has no null
     if (secret) changes.secrets = [{ key: secret, expiresAt: null }];
     return this.apply(existing, withReenabled(existing, changes), 'endpoint.updated');
   }
