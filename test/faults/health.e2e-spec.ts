@@ -11,6 +11,8 @@ import { waitFor } from '../support/wait';
 
 /** How long readiness may take to notice: the checks' 2 s timeout, the 1 s cache, and some slack. */
 const NOTICE_MS = 5_000;
+/** HERALD_SHUTDOWN_TIMEOUT, short: the last test stops the process with Redis gone. */
+const SHUTDOWN_TIMEOUT_MS = 2_000;
 
 /**
  * Readiness tells the truth: a real all-in-one process on its own redis-server and on PostgreSQL behind a
@@ -43,7 +45,13 @@ describe('health: readiness and liveness', () => {
     // Kept before it is ready, so that afterAll stops it even when it never gets there.
     herald = new HeraldProcess(
       ENTRYPOINT.allInOne,
-      { REDIS_URL: redis.url, DATABASE_URL: databaseUrl.toString(), HERALD_PORT: String(heraldPort), HERALD_API_TOKEN: token },
+      {
+        REDIS_URL: redis.url,
+        DATABASE_URL: databaseUrl.toString(),
+        HERALD_PORT: String(heraldPort),
+        HERALD_API_TOKEN: token,
+        HERALD_SHUTDOWN_TIMEOUT: `${SHUTDOWN_TIMEOUT_MS}ms`,
+      },
       workDir,
     );
     await herald.ready(60_000);
@@ -120,5 +128,14 @@ describe('health: readiness and liveness', () => {
     await readyBecomes(204, 10_000);
     await expect(svix.health.get()).resolves.toBeUndefined();
     expect(herald.child.exitCode).toBeNull(); // the cut connections did not take the process down
+  }, 60_000);
+
+  // Last: it stops the process. On the old code the process, its Redis gone, ignored SIGTERM for good.
+  it('ends on SIGTERM while Redis is down, within the shutdown timeout and its margin', async () => {
+    await redis.kill();
+    await readyBecomes(503);
+    const started = Date.now();
+    expect(await herald.stop(SHUTDOWN_TIMEOUT_MS + 15_000)).toBe(true); // by itself, not by the SIGKILL that follows the bound
+    expect(Date.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 15_000);
   }, 60_000);
 });

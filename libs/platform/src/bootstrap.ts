@@ -41,6 +41,26 @@ export async function createHerald(config: HeraldConfig, apps: Type[], role: Her
   return app;
 }
 
+/** What a stop signal's shutdown may take beyond HERALD_SHUTDOWN_TIMEOUT (closing connections, the delivery thread) before the process ends anyway. */
+const SHUTDOWN_MARGIN_MS = 10_000;
+
+/**
+ * A stop signal ends the process, however its shutdown goes: a shutdown hook that waits on a Redis that has gone
+ * away never returns, and such a process once ignored SIGTERM until it was killed. Unref'd: a shutdown that
+ * finishes exits as it always did (Nest re-raises the signal), with no timer holding it.
+ */
+function exitAfterStopSignal(config: HeraldConfig, logger: Logger): void {
+  const limitMs = config.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        logger.error({ context: 'Herald', msg: `shutdown did not finish within ${limitMs / 1_000} s of ${signal}; exiting without it` });
+        process.exit(1);
+      }, limitMs).unref();
+    });
+  }
+}
+
 /**
  * The entrypoint of every Herald process: validate config, check Redis, boot, listen, say where.
  * Problems a user can fix (bad config, no Redis) end the process with one clear message, not a stack.
@@ -66,6 +86,7 @@ export async function runHerald(name: HeraldRole, apps: Type[] | ((config: Heral
   if (config.tracing) await startTracing(config.tracing, name === 'all-in-one' ? 'herald' : `herald-${name}`);
   const logger = createPinoLogger(config, name);
   const app = await createHerald(config, typeof apps === 'function' ? apps(config) : apps, name, logger);
+  exitAfterStopSignal(config, logger);
   await app.listen(config.port, config.host);
   // Always shown, whatever HERALD_LOG_LEVEL says: where Herald listens, and a generated token (once).
   const startup = logger.child({ context: 'Herald' }, { level: 'info' });
