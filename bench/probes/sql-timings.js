@@ -1,6 +1,7 @@
-// A probe for a Herald under the bench: time spent in each SQLite statement, per thread, written every 10 s
-// and at exit to <HERALD_PROBE_DIR or the temp dir>/sql-<pid>-<thread>.txt (total, count, mean, slowest, how
-// many took over 5 ms). It wraps better-sqlite3's statements, so it sees what TypeORM's async stack hides:
+// A probe for a Herald under the bench: time spent in each SQLite statement, per thread (total, count, mean,
+// slowest, how many took over 5 ms), written every 2 s to <HERALD_PROBE_DIR or the temp dir>/sql-<pid>-<thread>.txt
+// (a process stopped by SIGTERM has no exit event, so the file is kept current). It wraps better-sqlite3's
+// statements, so it sees what TypeORM's async stacks hide from a CPU profile:
 //
 //   HERALD_BENCH_NODE_FLAGS="--require $PWD/bench/probes/sql-timings.js" node bench/run.mjs --only rates
 const { threadId } = require('node:worker_threads');
@@ -55,5 +56,5 @@ function write() {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `sql-${process.pid}-${threadId}.txt`), `total ms, count, mean, slowest, over 5 ms, statement\n${lines.join('\n')}\n`);
 }
-setInterval(write, 10_000).unref();
+setInterval(write, 2_000).unref();
 process.on('exit', write);
