@@ -452,8 +452,8 @@ interface Probe {
 
 interface Family {
   name: string;
-  /** Passes over the routes it applies to; each pass visits every one in a seeded order. */
-  rounds: number;
+  /** Passes over the routes it applies to (a number, or one drawn from them); each pass visits every one in a seeded order. */
+  rounds: number | ((routes: Route[]) => number);
   applies?: (route: Route) => boolean;
   make: (route: Route, ctx: Context, rng: Rng, round: number) => Probe;
 }
@@ -570,7 +570,7 @@ const FAMILIES: Family[] = [
     // Every field of every body set to null in turn, not sampled: a null that reached a NOT NULL column (a PATCH's
     // `version`) answered 500 in one CI run in several, when type confusion happened to pick it.
     name: 'null field',
-    rounds: 16,
+    rounds: (routes) => Math.max(...routes.map((route) => Object.keys(route.body!.properties!).length)), // every field of the widest body
     applies: (route) => Object.keys(route.body?.properties ?? {}).length > 0,
     make: (route, ctx, rng, round) => {
       const fields = Object.keys(route.body!.properties!);
@@ -809,7 +809,8 @@ function generate(routes: Route[], ctx: Context, rng: Rng): Probe[] {
   const probes: Probe[] = [];
   for (const family of FAMILIES) {
     const applicable = routes.filter((route) => family.applies?.(route) ?? true);
-    for (let round = 0; round < family.rounds; round++) {
+    const rounds = typeof family.rounds === 'function' ? family.rounds(applicable) : family.rounds;
+    for (let round = 0; round < rounds; round++) {
       for (const route of rng.shuffle(applicable)) probes.push({ ...family.make(route, ctx, rng, round), family: family.name });
     }
   }
