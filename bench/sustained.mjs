@@ -139,7 +139,11 @@ async function sustained(profile, index) {
       failedOnPurpose: receiver.counts.failedOnPurpose,
       cpuCoresAverage: round(cpu / (minutes * 60), 2),
       generatorLateP99Ms: percentiles(sent.lateMs).p99,
-      warmup: { seconds: warmupSeconds, accepted: warm.accepted.length, healthy: minuteByMinute(warm.accepted, appOf, [])[0]?.healthy },
+      warmup: {
+        seconds: warmupSeconds,
+        accepted: warm.accepted.length,
+        healthy: percentiles(latencyBuckets(warm.accepted, appOf, Infinity)[0]?.healthy ?? []),
+      },
       perMinute,
       // Per second of planned sends, the healthy endpoints' p99: where in a minute its stalls were.
       healthyP99BySecond: bySecond(sent.accepted, appOf),
@@ -180,20 +184,27 @@ async function createApps(herald, tag) {
   return apps;
 }
 
-/** Per minute of planned sends: p99 from planned send to arrival, healthy and flaky endpoints apart, and the highest RSS sampled. */
-function minuteByMinute(accepted, appOf, rss) {
+/**
+ * Arrival latencies (from planned send) of `accepted` messages, healthy and flaky endpoints apart, in buckets of
+ * `widthMs` of planned send time (one bucket for Infinity).
+ */
+function latencyBuckets(accepted, appOf, widthMs) {
   // A loop, not Math.min(...): a 15-minute run accepts 180,000 messages, past what a spread can pass.
   const t0 = accepted.reduce((min, entry) => Math.min(min, entry.plannedAt), Infinity);
   const buckets = [];
   for (const { id, plannedAt } of accepted) {
-    const minute = Math.floor((plannedAt - t0) / 60_000);
-    buckets[minute] ??= { healthy: [], flaky: [] };
+    const bucket = (buckets[Math.floor((plannedAt - t0) / widthMs)] ??= { healthy: [], flaky: [] });
     for (const path of appOf.get(id).paths) {
       const at = receiver.arrivals.get(`${id} ${path}`);
-      if (at !== undefined) buckets[minute][path.includes('/flaky/') ? 'flaky' : 'healthy'].push(at - plannedAt);
+      if (at !== undefined) bucket[path.includes('/flaky/') ? 'flaky' : 'healthy'].push(at - plannedAt);
     }
   }
-  return buckets.map((bucket, minute) => ({
+  return buckets;
+}
+
+/** Per minute of planned sends: p99 from planned send to arrival, healthy and flaky endpoints apart, and the highest RSS sampled. */
+function minuteByMinute(accepted, appOf, rss) {
+  return latencyBuckets(accepted, appOf, 60_000).map((bucket, minute) => ({
     minute: minute + 1,
     healthy: percentiles(bucket.healthy),
     flaky: percentiles(bucket.flaky),
@@ -203,16 +214,7 @@ function minuteByMinute(accepted, appOf, rss) {
 
 /** The healthy endpoints' p99 (ms, rounded) for each second of planned sends. */
 function bySecond(accepted, appOf) {
-  const t0 = accepted.reduce((min, entry) => Math.min(min, entry.plannedAt), Infinity);
-  const buckets = [];
-  for (const { id, plannedAt } of accepted) {
-    const second = Math.floor((plannedAt - t0) / 1_000);
-    for (const path of appOf.get(id).paths) {
-      const at = receiver.arrivals.get(`${id} ${path}`);
-      if (at !== undefined && !path.includes('/flaky/')) (buckets[second] ??= []).push(at - plannedAt);
-    }
-  }
-  return Array.from(buckets, (bucket) => (bucket ? Math.round(percentiles(bucket).p99) : null));
+  return Array.from(latencyBuckets(accepted, appOf, 1_000), (bucket) => (bucket?.healthy.length ? Math.round(percentiles(bucket.healthy).p99) : null));
 }
 
 function write() {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '@herald/config';
+import { SHUTDOWN_MARGIN_MS } from '@herald/platform';
 import { composeLiteral, dockerDuration, parseDockerfile } from './support/dockerfile';
 import { REPO_ROOT } from './support/process';
 
@@ -59,10 +60,10 @@ describe('docker-compose.yml', () => {
     expect(compose.services[name].entrypoint).toBeUndefined();
   });
 
-  it.each(heraldServices)('%s gives a SIGTERM more time than HERALD_SHUTDOWN_TIMEOUT before Docker kills it', (name) => {
+  it.each(heraldServices)('%s gives a SIGTERM more time than HERALD_SHUTDOWN_TIMEOUT and its margin before Docker kills it', (name) => {
     const service = compose.services[name];
     const config = loadConfig({ ...service.environment, HERALD_API_TOKEN: 'a-token-of-enough-length' });
-    expect(dockerDuration(service.stop_grace_period ?? '10s')).toBeGreaterThan(config.shutdownTimeoutMs);
+    expect(dockerDuration(service.stop_grace_period ?? '10s')).toBeGreaterThan(config.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS);
   });
 
   it.each(heraldServices)('%s only sets variables Herald reads', (name) => {

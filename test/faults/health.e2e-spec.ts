@@ -8,6 +8,7 @@ import { ENTRYPOINT, freePort, HeraldProcess } from '../support/process';
 import { PrivateRedis } from '../support/redis-server';
 import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait';
+import { SHUTDOWN_MARGIN_MS } from '@herald/platform';
 
 /** How long readiness may take to notice: the checks' 2 s timeout, the 1 s cache, and some slack. */
 const NOTICE_MS = 5_000;
@@ -136,6 +137,9 @@ describe('health: readiness and liveness', () => {
     await readyBecomes(503);
     const started = Date.now();
     expect(await herald.stop(SHUTDOWN_TIMEOUT_MS + 15_000)).toBe(true); // by itself, not by the SIGKILL that follows the bound
-    expect(Date.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 15_000);
+    // The README's bound: the shutdown timeout and 10 s (a few seconds' slack), then exit code 1 with an error.
+    expect(Date.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT_MS + SHUTDOWN_MARGIN_MS + 3_000);
+    expect(herald.child.exitCode).toBe(1);
+    expect(herald.stdout).toContain('shutdown did not finish within 12 s of SIGTERM');
   }, 60_000);
 });

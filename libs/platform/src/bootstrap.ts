@@ -42,7 +42,7 @@ export async function createHerald(config: HeraldConfig, apps: Type[], role: Her
 }
 
 /** What a stop signal's shutdown may take beyond HERALD_SHUTDOWN_TIMEOUT (closing connections, the delivery thread) before the process ends anyway. */
-const SHUTDOWN_MARGIN_MS = 10_000;
+export const SHUTDOWN_MARGIN_MS = 10_000;
 
 /**
  * A stop signal ends the process, however its shutdown goes: a shutdown hook that waits on a Redis that has gone
